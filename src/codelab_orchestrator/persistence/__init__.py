@@ -1,0 +1,36 @@
+"""Persistence: the agents table and the checkpointer. Knows nothing of the graph."""
+
+from .checkpointer import open_async_checkpointer, open_checkpointer
+from .engine import get_engine
+from .repository import (
+    AgentExistsError,
+    AgentNotFoundError,
+    AgentRecord,
+    AgentRepository,
+    pick_orchestrator,
+)
+from .schemas import (
+    AgentConfig,
+    AgentRole,
+    AgentStatus,
+    ConfigValidationError,
+    OrchestratorConfig,
+    validate_config,
+)
+
+__all__ = [
+    "AgentConfig",
+    "AgentExistsError",
+    "AgentNotFoundError",
+    "AgentRecord",
+    "AgentRepository",
+    "AgentRole",
+    "AgentStatus",
+    "ConfigValidationError",
+    "OrchestratorConfig",
+    "get_engine",
+    "open_async_checkpointer",
+    "open_checkpointer",
+    "pick_orchestrator",
+    "validate_config",
+]

@@ -1,0 +1,119 @@
+"""Checkpointer factory: SQLite by default, PostgreSQL for a ``postgresql://`` URL.
+
+The savers use a strict serializer (only LangGraph's safe types); the graph
+adds its own state types with ``with_allowlist`` when it is compiled, so a
+checkpoint can never make this process import an arbitrary class.
+``setup()`` runs once per URL per process; connections are closed on exit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
+
+_setup_done: set[str] = set()
+_setup_lock = threading.Lock()
+
+
+def strict_serde() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=None)
+
+
+def _once(url: str, setup: object) -> None:
+    with _setup_lock:
+        if url not in _setup_done:
+            setup()  # type: ignore[operator]
+            _setup_done.add(url)
+
+
+def _sqlite_target(url: str) -> str:
+    path = sqlite_path(url)
+    if path is None:
+        return ":memory:"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+@contextmanager
+def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
+    """A ready-to-use synchronous saver for ``url`` (default :func:`checkpoint_url`)."""
+    url = url or checkpoint_url()
+    if is_postgres(url):
+        from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415
+        from psycopg.rows import dict_row  # noqa: PLC0415
+        from psycopg_pool import ConnectionPool  # noqa: PLC0415
+
+        pool = ConnectionPool(
+            libpq_url(url),
+            min_size=1,
+            max_size=10,
+            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+            open=True,
+        )
+        try:
+            saver = PostgresSaver(pool, serde=strict_serde())  # type: ignore[arg-type]
+            _once(url, saver.setup)
+            yield saver
+        finally:
+            pool.close()
+        return
+
+    from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
+
+    conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        saver = SqliteSaver(conn, serde=strict_serde())
+        saver.setup()  # cheap and idempotent; the connection is new
+        yield saver
+    finally:
+        conn.close()
+
+
+@asynccontextmanager
+async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseCheckpointSaver]:
+    """The asyncio twin of :func:`open_checkpointer` (AsyncSqliteSaver / AsyncPostgresSaver)."""
+    url = url or checkpoint_url()
+    if is_postgres(url):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # noqa: PLC0415
+        from psycopg.rows import dict_row  # noqa: PLC0415
+        from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415
+
+        pool = AsyncConnectionPool(
+            libpq_url(url),
+            min_size=1,
+            max_size=10,
+            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+            open=False,
+        )
+        await pool.open()
+        try:
+            saver = AsyncPostgresSaver(pool, serde=strict_serde())  # type: ignore[arg-type]
+            if url not in _setup_done:
+                await saver.setup()
+                _setup_done.add(url)
+            yield saver
+        finally:
+            await pool.close()
+        return
+
+    import aiosqlite  # noqa: PLC0415
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver  # noqa: PLC0415
+
+    conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
+    try:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA busy_timeout=30000")
+        saver = AsyncSqliteSaver(conn, serde=strict_serde())
+        await saver.setup()
+        yield saver
+    finally:
+        await conn.close()

@@ -1,0 +1,78 @@
+"""Engines for the agents database: one per URL per process, migrated on first use.
+
+SQLite gets WAL and a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes fails
+at once with "database is locked" when another process wrote in between,
+whatever the busy timeout; taking the write lock up front makes it wait instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from .settings import database_url, is_postgres, sqlite_path
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+WRITE = {"codelab_write": True}  # execution option: this transaction will write
+
+_engines: dict[str, Engine] = {}
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url`` with the SQLite pragmas applied on every connection."""
+    if is_postgres(url):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+    )
+    _configure_sqlite(engine, in_memory=path is None)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN
+        cursor = dbapi_conn.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        writes = conn.get_execution_options().get("codelab_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """The process-wide engine for ``url`` (default :func:`database_url`), schema up to date."""
+    url = url or database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        if migrate and url not in _migrated:
+            from .migrate import upgrade  # noqa: PLC0415 - alembic import is slow; only on first use
+
+            upgrade(engine)
+            _migrated.add(url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, and before a process forks)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _migrated.clear()

@@ -1,0 +1,113 @@
+"""Pydantic models for the ``config`` column of ``user_agents``, validated on every write.
+
+One model per role family: every agent shares :class:`AgentConfig`; the
+orchestrator row extends it with the orchestration settings the graph reads.
+Unknown keys are rejected so a typo (``max_paralel_agents``) is an error, not
+a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .settings import default_model
+
+
+class AgentRole(StrEnum):
+    ORCHESTRATOR = "orchestrator"
+    ARCHITECT = "architect"
+    CODER = "coder"
+    DEBUG = "debug"
+    ASK = "ask"
+    UNIVERSAL = "universal"
+    CUSTOM = "custom"
+
+
+class AgentStatus(StrEnum):
+    READY = "ready"
+    BUSY = "busy"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
+# Tool names an agent row may list. The workspace tools package implements
+# exactly these (a test keeps the two in step); naming them here lets a bad
+# row be rejected when it is written, not when a task first runs.
+READ_ONLY_TOOLS: tuple[str, ...] = ("list_files", "read_file", "search_in_code")
+WRITE_TOOLS: tuple[str, ...] = ("write_file", "edit_file", "create_directory", "run_command")
+KNOWN_TOOLS: frozenset[str] = frozenset(READ_ONLY_TOOLS + WRITE_TOOLS)
+
+
+class AgentMetadata(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capabilities: list[str] = Field(default_factory=list)
+    risk_level: Literal["low", "medium", "high"] = "low"
+    cost_per_call: float = Field(default=0.01, ge=0, description="Estimated cost of one call, USD.")
+    estimated_duration: float = Field(default=30.0, ge=0, description="Typical task duration, s.")
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(default_factory=default_model, min_length=1)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    system_prompt: str | None = None
+    tools: list[str] = Field(default_factory=list)
+    max_tokens: int | None = Field(default=None, gt=0)
+    allowed_commands: list[str] = Field(
+        default_factory=list, description="Programs run_command may start (first word)."
+    )
+    metadata: AgentMetadata = Field(default_factory=AgentMetadata)
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, tools: list[str]) -> list[str]:
+        unknown = sorted(set(tools) - KNOWN_TOOLS)
+        if unknown:
+            raise ValueError(f"unknown tool(s) {unknown}; known: {sorted(KNOWN_TOOLS)}")
+        return list(dict.fromkeys(tools))
+
+
+class OrchestratorConfig(AgentConfig):
+    """Settings of one orchestration strategy; several may exist, one is the default."""
+
+    is_default: bool = False
+    max_parallel_agents: int = Field(default=4, ge=1, le=64)
+    approval_threshold_cost: float = Field(default=1.0, ge=0)
+    approval_threshold_tasks: int = Field(default=8, ge=1)
+    error_handling: Literal["fail_fast", "continue_on_error"] = "continue_on_error"
+    max_replans: int = Field(default=2, ge=0, le=20)
+    max_task_attempts: int = Field(default=2, ge=1, le=10)
+    max_plan_tasks: int = Field(default=20, ge=1, le=200)
+    routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
+    routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+
+
+class ConfigValidationError(ValueError):
+    """A config that fails validation; the message names each field and the reason."""
+
+    def __init__(self, role: str, errors: list[str]):
+        self.role = role
+        self.errors = errors
+        super().__init__(f"invalid config for a {role} agent: " + "; ".join(errors))
+
+
+def config_model(role: AgentRole | str) -> type[AgentConfig]:
+    return OrchestratorConfig if AgentRole(role) is AgentRole.ORCHESTRATOR else AgentConfig
+
+
+def validate_config(role: AgentRole | str, config: dict[str, Any] | None) -> AgentConfig:
+    """Validate ``config`` for ``role``; raise :class:`ConfigValidationError` naming the fields."""
+    model = config_model(role)
+    try:
+        return model.model_validate(config or {})
+    except ValidationError as exc:
+        errors = [
+            f"config.{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigValidationError(str(AgentRole(role)), errors) from None
