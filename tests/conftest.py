@@ -91,3 +91,14 @@ def repo(database_url):
     from codelab_orchestrator.persistence.engine import get_engine
 
     return AgentRepository(get_engine(database_url))
+
+
+@pytest.fixture
+def orchestrate(monkeypatch):
+    """Run the real graph against a scripted model; returns a helper object."""
+    from tests.helpers import Orchestrator
+
+    monkeypatch.setenv("CODELAB_MODEL", "scripted:test")
+    helper = Orchestrator()
+    yield helper
+    helper.close()

@@ -1,0 +1,25 @@
+"""Custom stream events (``stream_mode="custom"``), one per orchestration decision."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.config import get_stream_writer
+
+EVENTS = (
+    "classified", "switch_agent", "plan_created", "approval_required", "task_started",
+    "task_done", "task_failed", "task_retry", "replanned", "plan_completed",
+)
+
+
+def emit(event: str, *, plan_id: str | None = None, task_id: str | None = None,
+         agent: str | None = None, **data: Any) -> None:
+    """Send one event to whoever streams custom events; a no-op outside a graph run."""
+    assert event in EVENTS, event
+    try:
+        writer = get_stream_writer()
+    except RuntimeError:
+        return
+    writer({"event": event, "plan_id": plan_id, "task_id": task_id, "agent": agent,
+            "timestamp": time.time(), **data})

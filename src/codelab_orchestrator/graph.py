@@ -1,0 +1,59 @@
+"""The orchestration graph: wiring only. Each node's logic is in ``nodes/``.
+
+    START -> classify -> route -> (execute_task | architect_plan | handle_failure | finalize)
+    execute_task -> route                     (after any task finishes)
+    architect_plan -> route | architect_plan (awaiting approval) | finalize
+    handle_failure -> route (retry, Debug) | architect_plan (re-plan) | finalize (give up)
+    finalize -> END
+"""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
+
+from .context import Context
+from .nodes import architect_plan as architect_plan_node
+from .nodes import handle_failure as handle_failure_node
+from .nodes import route as route_node
+from .nodes.classify import classify
+from .nodes.execute_task import execute_task
+from .nodes.finalize import finalize
+from .state import CHECKPOINT_TYPES, InputState, State
+
+builder = StateGraph(State, input_schema=InputState, context_schema=Context)
+builder.add_node("classify", classify)
+builder.add_node("route", route_node.route)
+builder.add_node("architect_plan", architect_plan_node.architect_plan)
+builder.add_node("execute_task", execute_task)
+builder.add_node("handle_failure", handle_failure_node.handle_failure)
+builder.add_node("finalize", finalize)
+
+builder.add_edge(START, "classify")
+builder.add_edge("classify", "route")
+builder.add_conditional_edges(
+    "route", route_node.next_step,
+    ["execute_task", "architect_plan", "handle_failure", "finalize"],
+)
+builder.add_edge("execute_task", "route")
+builder.add_conditional_edges(
+    "architect_plan", architect_plan_node.next_step, ["route", "architect_plan", "finalize"]
+)
+builder.add_conditional_edges(
+    "handle_failure", handle_failure_node.next_step, ["route", "architect_plan", "finalize"]
+)
+builder.add_edge("finalize", END)
+
+# For `langgraph dev` / LangGraph Server, which bring their own checkpointer.
+graph = builder.compile(name="orchestrator")
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver | None = None, store: BaseStore | None = None
+) -> CompiledStateGraph:
+    """The graph for embedded use, with the state's types allowed in checkpoints."""
+    if checkpointer is not None:
+        checkpointer = checkpointer.with_allowlist(CHECKPOINT_TYPES)
+    return builder.compile(checkpointer=checkpointer, store=store, name="orchestrator")

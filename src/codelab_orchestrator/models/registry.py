@@ -1,0 +1,71 @@
+"""Resolve an agent row's model string to a chat model, cached per settings.
+
+Creating a client per task would cost milliseconds and a connection pool each
+time, so instances are cached by (model, temperature, max_tokens).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+ModelFactory = Callable[[], BaseChatModel]
+
+_registered: dict[str, BaseChatModel | ModelFactory] = {}
+_cache: dict[tuple[str, float, int | None], BaseChatModel] = {}
+_lock = threading.Lock()
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("CODELAB_MODEL_TIMEOUT", "120"))
+DEFAULT_MAX_RETRIES = int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", "2"))
+
+
+class ModelConfigurationError(RuntimeError):
+    """The model string cannot be turned into a usable client (unknown provider, no key)."""
+
+
+def register_model(name: str, model: BaseChatModel | ModelFactory) -> None:
+    """Make ``name`` resolve to ``model`` (an instance, or a factory called per lookup)."""
+    with _lock:
+        _registered[name] = model
+        for key in [k for k in _cache if k[0] == name]:
+            del _cache[key]
+
+
+def unregister_model(name: str) -> None:
+    with _lock:
+        _registered.pop(name, None)
+        for key in [k for k in _cache if k[0] == name]:
+            del _cache[key]
+
+
+def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None) -> BaseChatModel:
+    registered = _registered.get(model)
+    if registered is not None:
+        return registered() if callable(registered) and not isinstance(registered, BaseChatModel) else registered
+    key = (model, temperature, max_tokens)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is None:
+            cached = _cache[key] = _init(model, temperature, max_tokens)
+    return cached
+
+
+def _init(model: str, temperature: float, max_tokens: int | None) -> BaseChatModel:
+    from langchain.chat_models import init_chat_model  # noqa: PLC0415 - slow import
+
+    kwargs: dict[str, object] = {"temperature": temperature, "timeout": DEFAULT_TIMEOUT_S,
+                                 "max_retries": DEFAULT_MAX_RETRIES}
+    if max_tokens is not None:
+        kwargs["max_tokens"] = max_tokens
+    if model.startswith("openai:") and not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):
+        kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore the key
+    try:
+        return init_chat_model(model, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - missing key, unknown provider, missing package
+        raise ModelConfigurationError(
+            f"cannot use model {model!r}: {exc}. Set OPENAI_API_KEY (or OPENAI_BASE_URL for a "
+            "compatible server), CODELAB_MODEL, or the agent row's config.model."
+        ) from exc

@@ -1,0 +1,87 @@
+"""A chat model whose replies come from a Python function: tests and the demo.
+
+langchain-core's fake models support neither ``bind_tools`` nor structured
+output. This one remembers the tools it was bound to and hands them to the
+script, so a script can answer a structured-output request with a tool call
+(return a dict or pydantic model) or reply with plain text, sleep to simulate
+latency, or raise to simulate a provider error.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, Field
+
+
+@dataclass
+class ScriptedRequest:
+    messages: list[BaseMessage]
+    tools: list[str]  # names of the bound tools (a structured-output schema is one)
+    tool_choice: Any
+
+    @property
+    def system(self) -> str:
+        return "\n".join(str(m.content) for m in self.messages if isinstance(m, SystemMessage))
+
+    @property
+    def prompt(self) -> str:
+        """The last human message's text."""
+        humans = [m for m in self.messages if isinstance(m, HumanMessage)]
+        return str(humans[-1].content) if humans else ""
+
+
+Script = Callable[[ScriptedRequest], Any]
+
+
+class ScriptedChatModel(BaseChatModel):
+    script: Script
+    bound_tools: list[dict[str, Any]] = Field(default_factory=list)
+    tool_choice: Any = None
+    calls: list[ScriptedRequest] = Field(default_factory=list, exclude=True)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **_: Any) -> ScriptedChatModel:  # type: ignore[override]
+        return self.model_copy(update={
+            "bound_tools": [convert_to_openai_tool(t) for t in tools],
+            "tool_choice": tool_choice,
+            "calls": self.calls,  # share the call log with the unbound model
+        })
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **_: Any) -> ChatResult:
+        names = [t["function"]["name"] for t in self.bound_tools]
+        request = ScriptedRequest(list(messages), names, self.tool_choice)
+        self.calls.append(request)
+        message = self._to_message(self.script(request), names)
+        prompt_tokens = sum(len(str(m.content).split()) for m in messages)
+        output_tokens = len(str(message.content).split()) + sum(
+            len(json.dumps(c["args"]).split()) for c in message.tool_calls)
+        message.usage_metadata = {"input_tokens": prompt_tokens, "output_tokens": output_tokens,
+                                  "total_tokens": prompt_tokens + output_tokens}
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    @staticmethod
+    def _to_message(reply: Any, tool_names: list[str]) -> AIMessage:
+        if isinstance(reply, AIMessage):
+            return reply
+        if isinstance(reply, BaseModel):
+            reply = reply.model_dump(mode="json")
+        if isinstance(reply, dict):
+            if not tool_names:
+                return AIMessage(content=json.dumps(reply))
+            return AIMessage(content="", tool_calls=[
+                {"name": tool_names[0], "args": reply, "id": f"call_{uuid.uuid4().hex[:8]}"}])
+        return AIMessage(content=str(reply))

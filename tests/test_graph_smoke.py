@@ -1,0 +1,19 @@
+from tests.scripted import Script, plan
+
+
+def test_atomic_request_runs_one_task(orchestrate):
+    orchestrate.use(Script())
+    out = orchestrate.send("fix the typo in README")
+    assert out["final"].status == "completed"
+    assert out["final"].text == "result of t1"
+    assert out["plan"].tasks[0].usage["total_tokens"] > 0
+    assert orchestrate.names()[:2] == ["classified", "plan_created"]
+
+
+def test_complex_request_runs_plan(orchestrate):
+    orchestrate.use(Script(classification={"agent": "architect", "is_atomic": False},
+                           plans=[plan(("t1", "coder"), ("t2", "ask"), ("t3", "coder", ["t1", "t2"]))]))
+    out = orchestrate.send("build an app")
+    assert out["final"].status == "completed", out["final"]
+    assert [t.status for t in out["plan"].tasks] == ["done"] * 3
+    print(orchestrate.names())
