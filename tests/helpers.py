@@ -31,7 +31,7 @@ class Orchestrator:
     # -- set-up --
     def use(self, script: Script, **settings: Any) -> Script:
         self.script = script
-        install(script)
+        self.model = install(script)
         repo = repository()
         repo.project_agents(self.context.user_id, self.context.project_id)
         self.settings(routing_strategy="llm", **settings)
@@ -67,6 +67,9 @@ class Orchestrator:
 
     def state(self):
         return self.graph.get_state(self.config)
+
+    def script_model_calls(self) -> list:
+        return self.model.calls
 
     def names(self) -> list[str]:
         return [e["event"] for e in self.events]

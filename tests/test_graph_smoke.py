@@ -16,4 +16,3 @@ def test_complex_request_runs_plan(orchestrate):
     out = orchestrate.send("build an app")
     assert out["final"].status == "completed", out["final"]
     assert [t.status for t in out["plan"].tasks] == ["done"] * 3
-    print(orchestrate.names())

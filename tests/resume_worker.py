@@ -1,0 +1,47 @@
+"""Subprocess for the crash test: ``python -m tests.resume_worker start|resume THREAD LOG``.
+
+``start`` runs a plan whose last task sleeps for a minute (the test kills
+the process meanwhile); ``resume`` continues the same thread with fast tasks.
+Every task run is appended to LOG, so the test sees what ran twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from langchain_core.messages import HumanMessage
+
+from codelab_orchestrator.context import Context
+from codelab_orchestrator.graph import build_graph
+from codelab_orchestrator.persistence import AgentRepository, open_checkpointer
+from tests.scripted import Script, install, plan, task_id_of
+
+
+def main(phase: str, thread: str, log_path: str) -> None:
+    def run_task(request):
+        task_id = task_id_of(request)
+        with open(log_path, "a") as log:
+            log.write(f"{phase} {task_id}\n")
+        if phase == "start" and task_id == "slow":
+            time.sleep(60)
+        return f"result of {task_id}"
+
+    install(Script(classification={"agent": "architect", "is_atomic": False},
+                   plans=[plan(("a", "coder"), ("b", "coder", ["a"]), ("slow", "coder", ["b"]),
+                               ("after", "ask", ["slow"]))],
+                   task=run_task))
+    context = Context(user_id="crash", project_id="p")
+    repo = AgentRepository()
+    repo.project_agents("crash", "p")
+    repo.update("crash", "p", "orchestrator", config={"routing_strategy": "llm"})
+    with open_checkpointer() as saver:
+        graph = build_graph(checkpointer=saver)
+        config = {"configurable": {"thread_id": thread}}
+        payload = {"messages": [HumanMessage("build")]} if phase == "start" else None
+        out = graph.invoke(payload, config, context=context, durability="sync")
+        print("FINAL", out["final"].status)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
