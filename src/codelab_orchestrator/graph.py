@@ -1,5 +1,7 @@
 """The orchestration graph: wiring only. Each node's logic is in ``nodes/``.
 
+Imports are absolute: `langgraph dev` loads this file by path, not as part of the package.
+
     START -> classify -> route -> (execute_task | architect_plan | handle_failure | finalize)
     execute_task -> route                     (after any task finishes)
     architect_plan -> route | architect_plan (awaiting approval) | finalize
@@ -14,14 +16,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
-from .context import Context
-from .nodes import architect_plan as architect_plan_node
-from .nodes import handle_failure as handle_failure_node
-from .nodes import route as route_node
-from .nodes.classify import classify
-from .nodes.execute_task import execute_task
-from .nodes.finalize import finalize
-from .state import CHECKPOINT_TYPES, InputState, State
+from codelab_orchestrator.context import Context
+from codelab_orchestrator.nodes import architect_plan as architect_plan_node
+from codelab_orchestrator.nodes import handle_failure as handle_failure_node
+from codelab_orchestrator.nodes import route as route_node
+from codelab_orchestrator.nodes.classify import classify
+from codelab_orchestrator.nodes.execute_task import execute_task
+from codelab_orchestrator.nodes.finalize import finalize
+from codelab_orchestrator.state import CHECKPOINT_TYPES, InputState, State
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node("classify", classify)

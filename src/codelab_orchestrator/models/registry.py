@@ -42,7 +42,7 @@ def unregister_model(name: str) -> None:
 
 
 def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None) -> BaseChatModel:
-    registered = _registered.get(model)
+    registered = _registered.get(model) or _import_script(model)
     if registered is not None:
         return registered() if callable(registered) and not isinstance(registered, BaseChatModel) else registered
     key = (model, temperature, max_tokens)
@@ -51,6 +51,28 @@ def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | No
         if cached is None:
             cached = _cache[key] = _init(model, temperature, max_tokens)
     return cached
+
+
+def _import_script(model: str) -> BaseChatModel | None:
+    """``scripted:package.module:attr`` -> a :class:`ScriptedChatModel` running that callable.
+
+    Lets another process (``langgraph dev`` in tests, the demo) use a scripted
+    model named in an agent row, without network or keys.
+    """
+    if not model.startswith("scripted:") or model.count(":") != 2:
+        return None
+    import importlib  # noqa: PLC0415
+
+    from .scripted import ScriptedChatModel  # noqa: PLC0415
+
+    _, module_name, attr = model.split(":")
+    try:
+        script = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ModelConfigurationError(f"cannot load scripted model {model!r}: {exc}") from exc
+    instance = ScriptedChatModel(script=script)
+    register_model(model, instance)
+    return instance
 
 
 def _init(model: str, temperature: float, max_tokens: int | None) -> BaseChatModel:
