@@ -54,8 +54,10 @@ graph = builder.compile(name="orchestrator")
 
 def build_graph(
     checkpointer: BaseCheckpointSaver | None = None, store: BaseStore | None = None
-) -> CompiledStateGraph:
+) -> CompiledStateGraph[State, Context, InputState, State]:
     """The graph for embedded use, with the state's types allowed in checkpoints."""
     if checkpointer is not None:
-        checkpointer = checkpointer.with_allowlist(CHECKPOINT_TYPES)
+        checkpointer = checkpointer.with_allowlist(
+            [(cls.__module__, cls.__name__) for cls in CHECKPOINT_TYPES]
+        )
     return builder.compile(checkpointer=checkpointer, store=store, name="orchestrator")

@@ -43,9 +43,9 @@ _runner: AgentRunner | None = None
 def get_runner() -> AgentRunner:
     global _runner
     if _runner is None:
-        from .simple import SimpleRunner  # noqa: PLC0415
+        from .specialist import SpecialistRunner  # noqa: PLC0415
 
-        _runner = SimpleRunner()
+        _runner = SpecialistRunner()
     return _runner
 
 

@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 ModelFactory = Callable[[], BaseChatModel]
 
 _registered: dict[str, BaseChatModel | ModelFactory] = {}
-_cache: dict[tuple[str, float, int | None], BaseChatModel] = {}
+_cache: dict[tuple[str, float, int | None, str | None], BaseChatModel] = {}
 _lock = threading.Lock()
 
 DEFAULT_TIMEOUT_S = float(os.environ.get("CODELAB_MODEL_TIMEOUT", "120"))
@@ -45,7 +45,8 @@ def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | No
     registered = _registered.get(model) or _import_script(model)
     if registered is not None:
         return registered() if callable(registered) and not isinstance(registered, BaseChatModel) else registered
-    key = (model, temperature, max_tokens)
+    # The base URL is read when a client is made: a new one means a new client.
+    key = (model, temperature, max_tokens, os.environ.get("OPENAI_BASE_URL"))
     with _lock:
         cached = _cache.get(key)
         if cached is None:
@@ -85,7 +86,7 @@ def _init(model: str, temperature: float, max_tokens: int | None) -> BaseChatMod
     if model.startswith("openai:") and not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):
         kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore the key
     try:
-        return init_chat_model(model, **kwargs)
+        return init_chat_model(model, **kwargs)  # type: ignore[call-overload]
     except Exception as exc:  # noqa: BLE001 - missing key, unknown provider, missing package
         raise ModelConfigurationError(
             f"cannot use model {model!r}: {exc}. Set OPENAI_API_KEY (or OPENAI_BASE_URL for a "

@@ -18,12 +18,12 @@ from ..context import Context
 from ..events import emit
 from ..models import get_chat_model
 from ..parsing import structured_call
+from ..planning import ClassificationOutput
 from ..project import Project, load_project
 from ..prompts.classify import CLASSIFY_SYSTEM, HISTORY_TEMPLATE, PLAN_VIEW
 from ..roles import ROUTABLE_ROLES
 from ..router import default_router
 from ..state import Classification, State
-from ..planning import ClassificationOutput
 from .common import context_of, last_request, message_text, plan_summary
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from .. import scheduler
 from ..context import Context
 from ..events import emit
 from ..prompts.finalize import render_answer
-from ..state import FinalAnswer, Plan, State, Task, now
+from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
 
 
 def finalize(state: State, runtime: Runtime[Context]) -> dict:
@@ -26,7 +26,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
                 "messages": [AIMessage(text)]}
     closed = _close_leftovers(plan)
     tasks = {t.id: t for t in plan.tasks} | {t.id: t for t in closed}
-    status = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
+    status: PlanStatus = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
     final_plan = plan.with_tasks(closed, status=status)
     scheduler.forget_plan(plan.id)
     summary = summarize(final_plan.model_copy(update={"tasks": list(tasks.values())}))
@@ -57,7 +57,7 @@ def _recovered(task: Task, tasks: dict[str, Task]) -> bool:
     return False
 
 
-def _outcome(tasks: dict[str, Task]) -> str:
+def _outcome(tasks: dict[str, Task]) -> PlanStatus:
     for task in tasks.values():
         if task.status in ("failed", "skipped") and not _recovered(task, tasks):
             if task.status == "skipped" and (task.recovery or "").startswith("replan:"):

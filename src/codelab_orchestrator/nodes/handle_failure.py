@@ -16,8 +16,8 @@ from langgraph.runtime import Runtime
 from ..context import Context
 from ..events import emit
 from ..planning import dependents_of
-from ..prompts.recovery import DEBUG_TASK
 from ..project import load_project
+from ..prompts.recovery import DEBUG_TASK
 from ..state import Plan, State, Task
 from .common import context_of
 from .route import unhandled_failure

@@ -8,6 +8,7 @@ ORM objects, so callers cannot write behind the repository's back.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -126,7 +127,7 @@ class AgentRepository:
 
     def list(
         self, user_id: str, project_id: str, role: AgentRole | str | None = None
-    ) -> list[AgentRecord]:
+    ) -> builtins.list[AgentRecord]:
         query = self._scoped(user_id, project_id).order_by(UserAgent.id)
         if role is not None:
             query = query.where(UserAgent.role == AgentRole(role))
@@ -135,7 +136,7 @@ class AgentRepository:
 
     def get_agents_by_role(
         self, user_id: str, project_id: str, role: AgentRole | str, *, enabled_only: bool = False
-    ) -> list[AgentRecord]:
+    ) -> builtins.list[AgentRecord]:
         agents = self.list(user_id, project_id, role)
         return [a for a in agents if a.enabled] if enabled_only else agents
 
@@ -261,7 +262,7 @@ class AgentRepository:
         no IntegrityError.
         """
         now = utcnow()
-        rows = [
+        rows: builtins.list[dict[str, Any]] = [
             {
                 "user_id": user_id,
                 "project_id": project_id,
@@ -293,7 +294,7 @@ class AgentRepository:
             result = session.execute(statement.returning(UserAgent.id), rows)
             return len(result.all())
 
-    def project_agents(self, user_id: str, project_id: str) -> list[AgentRecord]:
+    def project_agents(self, user_id: str, project_id: str) -> builtins.list[AgentRecord]:
         """All agents of the project, seeding the starter pack on first use."""
         agents = self.list(user_id, project_id)
         if not agents:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..state import Classification
+from ..state import Classification, Confidence
 
 MAX_ROUTER_CHARS = 4000  # long pastes: the start says what is asked
 
@@ -15,5 +15,5 @@ class Router(Protocol):
         ...
 
 
-def confidence_label(score: float) -> str:
+def confidence_label(score: float) -> Confidence:
     return "high" if score >= 0.8 else "medium" if score >= 0.55 else "low"
