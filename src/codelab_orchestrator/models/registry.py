@@ -15,11 +15,9 @@ from langchain_core.language_models import BaseChatModel
 ModelFactory = Callable[[], BaseChatModel]
 
 _registered: dict[str, BaseChatModel | ModelFactory] = {}
-_cache: dict[tuple[str, float, int | None, str | None], BaseChatModel] = {}
+_cache: dict[tuple[object, ...], BaseChatModel] = {}
 _lock = threading.Lock()
 
-DEFAULT_TIMEOUT_S = float(os.environ.get("CODELAB_MODEL_TIMEOUT", "120"))
-DEFAULT_MAX_RETRIES = int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", "2"))
 
 
 class ModelConfigurationError(RuntimeError):
@@ -46,7 +44,8 @@ def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | No
     if registered is not None:
         return registered() if callable(registered) and not isinstance(registered, BaseChatModel) else registered
     # The base URL is read when a client is made: a new one means a new client.
-    key = (model, temperature, max_tokens, os.environ.get("OPENAI_BASE_URL"))
+    key = (model, temperature, max_tokens, os.environ.get("OPENAI_BASE_URL"),
+           os.environ.get("CODELAB_MODEL_TIMEOUT"), os.environ.get("CODELAB_MODEL_MAX_RETRIES"))
     with _lock:
         cached = _cache.get(key)
         if cached is None:
@@ -79,8 +78,11 @@ def _import_script(model: str) -> BaseChatModel | None:
 def _init(model: str, temperature: float, max_tokens: int | None) -> BaseChatModel:
     from langchain.chat_models import init_chat_model  # noqa: PLC0415 - slow import
 
-    kwargs: dict[str, object] = {"temperature": temperature, "timeout": DEFAULT_TIMEOUT_S,
-                                 "max_retries": DEFAULT_MAX_RETRIES}
+    kwargs: dict[str, object] = {
+        "temperature": temperature,
+        "timeout": float(os.environ.get("CODELAB_MODEL_TIMEOUT", "120")),
+        "max_retries": int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", "2")),
+    }
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
     if model.startswith("openai:") and not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):

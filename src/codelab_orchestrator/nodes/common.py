@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
+from langgraph.types import RetryPolicy
+from sqlalchemy.exc import OperationalError
 
 from ..context import Context
 from ..state import Plan
+
+# A node that fails on a database hiccup (a lock timeout, a dropped
+# connection) runs again; model and task errors never reach this (they are
+# handled inside the nodes). Re-running is safe: workers are keyed by task.
+TRANSIENT_RETRY = RetryPolicy(max_attempts=3, initial_interval=0.2,
+                              retry_on=lambda exc: isinstance(exc, OperationalError))
 
 
 def context_of(runtime: Runtime[Context] | None) -> Context:
