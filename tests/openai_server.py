@@ -8,6 +8,7 @@ Every request body is kept in ``requests`` for assertions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -56,10 +57,8 @@ class OpenAIServer:
                 if status == 429:
                     self.send_header("retry-after-ms", "50")
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError):  # the client timed out first
                     self.wfile.write(data)
-                except BrokenPipeError:  # the client timed out first: that was the point
-                    pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
