@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from . import agents, db
+from . import agents, db, sessions
+from .demo import demo
+from .run import resume, run
+from .serve import graph, serve
 
 app = typer.Typer(
     name="codelab",
@@ -15,3 +18,9 @@ app = typer.Typer(
 )
 app.add_typer(agents.app, name="agents")
 app.add_typer(db.app, name="db")
+app.add_typer(sessions.app, name="sessions")
+app.command()(run)
+app.command()(resume)
+app.command()(demo)
+app.command()(serve)
+app.command()(graph)

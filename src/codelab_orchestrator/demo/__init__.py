@@ -1,0 +1,1 @@
+"""`codelab demo`: the real graph on a sample project, with a scripted model."""
