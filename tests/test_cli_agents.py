@@ -47,6 +47,8 @@ def test_add_from_file_show_update_remove(tmp_path):
     config_file.write_text(json.dumps({"temperature": 0.4, "tools": ["read_file"]}))
     result = invoke("agents", "add", "-n", "reviewer", "-r", "custom", "-c", f"@{config_file}")
     assert result.exit_code == 0, result.output
+    names = [a["name"] for a in json.loads(invoke("agents", "list", "--json").output)]
+    assert "orchestrator" in names and "reviewer" in names  # the first add seeded the project
     shown = json.loads(invoke("agents", "show", "reviewer").output)
     assert shown["config"]["temperature"] == 0.4 and shown["role"] == "custom"
     assert invoke("agents", "update", "reviewer", "-c", '{"temperature": 1.1}').exit_code == 0

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..persistence import AgentRepository, AgentRole, AgentStatus
+from ..persistence import AgentRepository, AgentRole, AgentStatus, validate_config
 from ..persistence.schemas import WRITE_TOOLS
 from .common import (
     JsonOption,
@@ -39,8 +39,7 @@ def list_agents(
     """List the agents of a project (seeding the starter pack on first use)."""
     user_id, project_id = scope(user, project)
     with user_errors():
-        repo = AgentRepository()
-        agents = repo.project_agents(user_id, project_id)
+        agents = AgentRepository().project_agents(user_id, project_id)
     if role is not None:
         agents = [a for a in agents if a.role is role]
     if as_json:
@@ -56,6 +55,13 @@ def list_agents(
     console.print(table)
 
 
+def _repository(user_id: str, project_id: str) -> AgentRepository:
+    """The repository, with the project's starter pack seeded: any command is a first use."""
+    repo = AgentRepository()
+    repo.project_agents(user_id, project_id)
+    return repo
+
+
 def _tools_summary(tools: list[str]) -> str:
     writes = [t for t in tools if t in WRITE_TOOLS]
     return f"{len(tools)} ({'read+write' if writes else 'read-only'})" if tools else "none"
@@ -66,7 +72,7 @@ def show(agent: AgentArg, user: UserOption = None, project: ProjectOption = None
     """Print one agent as JSON."""
     user_id, project_id = scope(user, project)
     with user_errors():
-        print_json(AgentRepository().get(user_id, project_id, agent).as_json())
+        print_json(_repository(user_id, project_id).get(user_id, project_id, agent).as_json())
 
 
 @app.command()
@@ -82,7 +88,8 @@ def add(
     user_id, project_id = scope(user, project)
     data = parse_json_arg(config)
     with user_errors():
-        record = AgentRepository().create(
+        validate_config(role, data)  # before seeding: a bad config writes nothing at all
+        record = _repository(user_id, project_id).create(
             user_id, project_id, name=name, role=role, config=data, status=status
         )
     console.print(f"added agent [bold]{record.name}[/bold] (id {record.id}, {record.role.value})")
@@ -102,7 +109,7 @@ def update(
     user_id, project_id = scope(user, project)
     data = parse_json_arg(config)
     with user_errors():
-        record = AgentRepository().update(
+        record = _repository(user_id, project_id).update(
             user_id, project_id, agent, config=data, replace_config=replace,
             status=status, name=rename,
         )
@@ -114,7 +121,7 @@ def remove(agent: AgentArg, user: UserOption = None, project: ProjectOption = No
     """Delete an agent."""
     user_id, project_id = scope(user, project)
     with user_errors():
-        record = AgentRepository().delete(user_id, project_id, agent)
+        record = _repository(user_id, project_id).delete(user_id, project_id, agent)
     console.print(f"removed agent [bold]{record.name}[/bold] (id {record.id})")
 
 

@@ -1,0 +1,131 @@
+"""`codelab run/resume/sessions/demo/graph` through Typer's runner and as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from codelab_orchestrator.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+SCRIPTED = "scripted:tests.server_script:script"  # 3-task plan, see server_script.py
+
+
+def codelab(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    exe = str(Path(sys.executable).with_name("codelab"))
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def events(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def test_no_model_configured_is_one_clear_message(tmp_path):
+    result = runner.invoke(app, ["run", "fix the bug", "-w", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY" in result.output and "OPENAI_BASE_URL" in result.output
+    assert "CODELAB_MODEL" in result.output and "Traceback" not in result.output
+
+
+def test_bad_usage_exits_2(tmp_path):
+    assert runner.invoke(app, ["run", "  "]).exit_code == 2
+    assert runner.invoke(app, ["run", "x", "-w", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(app, ["resume", "no-such-thread"]).exit_code == 2
+
+
+def test_run_json_in_a_subprocess_then_sessions(tmp_path):
+    env = {"CODELAB_MODEL": SCRIPTED}
+    result = codelab("run", "build the thing", "-w", str(tmp_path), "--thread", "t-json", "--json", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    parsed = events(result.stdout)
+    kinds = [e["event"] for e in parsed]
+    assert kinds[0] == "classified" and kinds[-1] == "final"
+    assert kinds.count("task_done") == 3 and "plan_completed" in kinds
+    assert parsed[-1]["status"] == "completed" and parsed[-1]["thread_id"] == "t-json"
+
+    listed = json.loads(codelab("sessions", "list", "--json", env=env).stdout)
+    assert [(s["thread_id"], s["plan_status"], s["last_request"]) for s in listed] == [
+        ("t-json", "completed", "build the thing")]
+    shown = json.loads(codelab("sessions", "show", "t-json", "--json", env=env).stdout)
+    assert [t["status"] for t in shown["plan"]["tasks"]] == ["done"] * 3
+    assert shown["history"][0] == {"role": "human", "content": "build the thing"}
+    text = codelab("sessions", "show", "t-json", env=env).stdout
+    assert "result of c" in text
+
+
+def test_run_with_live_table_through_typer(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
+    monkeypatch.syspath_prepend(str(ROOT))
+    result = runner.invoke(app, ["run", "build the thing", "-w", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "classified" in result.output and "completed" in result.output
+    assert re.search(r"\ba\s+│\s+coder\s+│\s+done", result.output)
+
+
+def test_approval_waits_then_resume_answers(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
+    monkeypatch.syspath_prepend(str(ROOT))
+    assert runner.invoke(app, ["agents", "update", "orchestrator", "-c",
+                               '{"approval_threshold_tasks": 2}']).exit_code == 0
+    waiting = runner.invoke(app, ["run", "build", "-w", str(tmp_path), "--thread", "t-appr", "--json"])
+    assert waiting.exit_code == 3
+    assert events(waiting.output)[-1] == {"event": "waiting_for_approval", "thread_id": "t-appr",
+                                          "plan_id": events(waiting.output)[-1]["plan_id"]}
+    done = runner.invoke(app, ["resume", "t-appr", "--answer", "approve", "-w", str(tmp_path), "--json"])
+    assert done.exit_code == 0, done.output
+    assert events(done.output)[-1]["status"] == "completed"
+    again = runner.invoke(app, ["resume", "t-appr"])
+    assert again.exit_code == 0 and "nothing left to run" in again.output
+    yes = runner.invoke(app, ["run", "build", "-w", str(tmp_path), "--yes", "--json"])
+    assert yes.exit_code == 0 and events(yes.output)[-1]["status"] == "completed"
+
+
+def test_failed_plan_exits_1(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", "scripted:tests.test_cli_run:always_fails")
+    monkeypatch.syspath_prepend(str(ROOT))
+    runner.invoke(app, ["agents", "update", "orchestrator", "-c", '{"max_task_attempts": 1}'])
+    result = runner.invoke(app, ["run", "x", "-w", str(tmp_path), "--json"])
+    assert result.exit_code == 1 and events(result.output)[-1]["status"] == "failed"
+
+
+def always_fails(request):
+    if "ClassificationOutput" in request.tools:
+        return {"agent": "coder", "is_atomic": True}
+    raise RuntimeError("model is down")
+
+
+@pytest.mark.slow
+def test_demo_runs_offline_and_shows_the_whole_flow():
+    result = codelab("demo", timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "built-in scripted model" in out
+    assert "needs a plan" in out and "plan" in out
+    assert "failed fix" in out and "retry fix" in out
+    assert "Done:" in out and "files changed: calc.py, tests/test_calc.py" in out
+    assert '+        raise ValueError("cannot divide by zero")' in out
+
+
+def test_graph_command_matches_readme():
+    mermaid = runner.invoke(app, ["graph"]).output.strip()
+    assert "execute_task" in mermaid
+    readme = (ROOT / "README.md").read_text()
+    assert mermaid in readme, "README's Mermaid diagram is out of date: paste `codelab graph` into it"
+
+
+def test_readme_embedding_snippet_runs(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
+    monkeypatch.syspath_prepend(str(ROOT))
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("## Embedding it in Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    snippet = snippet.replace('"/path/to/project"', repr(str(tmp_path)))
+    exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - the README's own example
