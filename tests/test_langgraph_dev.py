@@ -22,36 +22,43 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def dev_server(tmp_path):
+def _start_server(tmp_path, extra_env: dict):
+    """Generator: yields the server URL once it answers, stops it when exhausted."""
     port = _free_port()
     env = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
-           "LANGSMITH_TRACING": "false", "CODELAB_MODEL": "scripted:tests.server_script:script",
-           "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
+           "LANGSMITH_TRACING": "false", "PYTHONPATH": str(ROOT), **extra_env}
+    log_path = tmp_path / "server.log"
     langgraph = str(Path(sys.executable).with_name("langgraph"))
-    proc = subprocess.Popen([langgraph, "dev", "--no-browser", "--no-reload", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "langgraph dev did not start"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([langgraph, "dev", "--no-browser", "--no-reload", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, log_path.read_text()[-3000:]
+                try:
+                    if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "langgraph dev did not start"
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    server = _start_server(tmp_path, {"CODELAB_MODEL": "scripted:tests.server_script:script"})
+    yield next(server)
+    for _ in server:
+        pass
 
 
 @pytest.mark.slow
@@ -79,3 +86,78 @@ def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path):
     assert values["plan"]["status"] == "completed"
     assert [t["status"] for t in values["plan"]["tasks"]] == ["done", "done", "done"]
     assert values["final"]["status"] == "completed"
+
+
+PLAN = {"goal": "notes", "tasks": [
+    {"id": "a", "description": "write a.txt", "agent": "coder", "dependencies": []},
+    {"id": "b", "description": "write b.txt", "agent": "coder", "dependencies": []},
+    {"id": "c", "description": "summarize", "agent": "ask", "dependencies": ["a", "b"]}]}
+
+
+def _openai_script(body):
+    from tests.openai_server import last_user, tool_names, tool_results
+
+    tools = tool_names(body)
+    if "ClassificationOutput" in tools:
+        return {"tool_calls": [{"name": "ClassificationOutput",
+                                "arguments": {"agent": "architect", "is_atomic": False}}]}
+    if "PlanDraft" in tools:
+        return {"tool_calls": [{"name": "PlanDraft", "arguments": PLAN}]}
+    task = last_user(body).split("Your task (", 1)[1].split(")", 1)[0]
+    if task in ("a", "b") and not tool_results(body):
+        return {"tool_calls": [{"name": "write_file", "arguments": {"path": f"{task}.txt", "content": task}}]}
+    return {"content": f"finished {task}"}
+
+
+@pytest.fixture
+def openai_server():
+    from tests.openai_server import OpenAIServer
+
+    with OpenAIServer(_openai_script) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_http_end_to_end_with_approval_over_a_real_model_endpoint(openai_server, tmp_path, monkeypatch):
+    """langgraph dev + SDK + ChatOpenAI over HTTP to the local test server: stream, approval
+    interrupt, resume, final state."""
+    from codelab_orchestrator.project import repository
+
+    monkeypatch.setenv("CODELAB_MODEL", "openai:gpt-test")
+    repository().project_agents("http", "p2")
+    repository().update("http", "p2", "orchestrator",
+                        config={"routing_strategy": "llm", "approval_threshold_tasks": 2})
+    env = {"OPENAI_BASE_URL": openai_server.url, "OPENAI_API_KEY": "test", "CODELAB_MODEL": "openai:gpt-test"}
+    server = _start_server(tmp_path, env)
+    try:
+        url = next(server)
+        events, values, interrupts = asyncio.run(_approve_flow(url, tmp_path))
+    finally:
+        for _ in server:
+            pass
+    assert "approval_required" in events and "task_done" in events
+    assert interrupts and interrupts[0]["type"] == "approval_required"
+    assert values["plan"]["status"] == "completed" and values["final"]["status"] == "completed"
+    assert (tmp_path / "a.txt").read_text() == "a" and (tmp_path / "b.txt").read_text() == "b"
+
+
+async def _approve_flow(url: str, workspace) -> tuple[list, dict, list]:
+    from langgraph_sdk import get_client
+
+    client = get_client(url=url)
+    thread = await client.threads.create()
+    context = {"user_id": "http", "project_id": "p2", "workspace": str(workspace)}
+    names = []
+    async for part in client.runs.stream(thread["thread_id"], "orchestrator",
+                                         input={"messages": [{"role": "user", "content": "make notes"}]},
+                                         context=context, stream_mode=["custom", "updates"]):
+        if part.event == "custom":
+            names.append(part.data["event"])
+    state = await client.threads.get_state(thread["thread_id"])
+    interrupts = [i["value"] for task in state["tasks"] for i in task.get("interrupts", [])]
+    async for part in client.runs.stream(thread["thread_id"], "orchestrator", command={"resume": "approve"},
+                                         context=context, stream_mode=["custom", "updates"]):
+        if part.event == "custom":
+            names.append(part.data["event"])
+    final = await client.threads.get_state(thread["thread_id"])
+    return names, final["values"], interrupts
