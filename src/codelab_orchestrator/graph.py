@@ -21,18 +21,18 @@ from codelab_orchestrator.nodes import architect_plan as architect_plan_node
 from codelab_orchestrator.nodes import handle_failure as handle_failure_node
 from codelab_orchestrator.nodes import route as route_node
 from codelab_orchestrator.nodes.classify import classify
-from codelab_orchestrator.nodes.common import TRANSIENT_RETRY
+from codelab_orchestrator.nodes.common import TRANSIENT_RETRY, node
 from codelab_orchestrator.nodes.execute_task import execute_task
 from codelab_orchestrator.nodes.finalize import finalize
 from codelab_orchestrator.state import CHECKPOINT_TYPES, InputState, State
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("classify", classify, retry_policy=TRANSIENT_RETRY)
-builder.add_node("route", route_node.route)
-builder.add_node("architect_plan", architect_plan_node.architect_plan, retry_policy=TRANSIENT_RETRY)
-builder.add_node("execute_task", execute_task, retry_policy=TRANSIENT_RETRY)
-builder.add_node("handle_failure", handle_failure_node.handle_failure, retry_policy=TRANSIENT_RETRY)
-builder.add_node("finalize", finalize)
+builder.add_node("classify", node(classify), retry_policy=TRANSIENT_RETRY)
+builder.add_node("route", node(route_node.route))
+builder.add_node("architect_plan", node(architect_plan_node.architect_plan), retry_policy=TRANSIENT_RETRY)
+builder.add_node("execute_task", node(execute_task), retry_policy=TRANSIENT_RETRY)
+builder.add_node("handle_failure", node(handle_failure_node.handle_failure), retry_policy=TRANSIENT_RETRY)
+builder.add_node("finalize", node(finalize))
 
 builder.add_edge(START, "classify")
 builder.add_edge("classify", "route")

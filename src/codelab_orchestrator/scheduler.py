@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-WORKER_THREADS = int(os.environ.get("CODELAB_WORKER_THREADS", "64"))
+WORKER_THREADS = int(os.environ.get("CODELAB_WORKER_THREADS", "256"))  # threads start lazily
 COLLECT_WINDOW_S = 0.003  # results finishing this close together come back in one step
 
 _pool = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="codelab-task")

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from ..models import get_chat_model
 from ..prompts.specialist import render_task_prompt, system_prompt_for
-from ..tools import ToolRecorder, Workspace, build_tools
+from ..tools import ToolRecorder, Workspace, build_tools, openai_schema
 from .base import TaskOutcome, TaskRequest
 
 MAX_STEPS = 25
@@ -49,7 +49,7 @@ class SpecialistRunner:
         by_name = {tool.name: tool for tool in tools}
         model = get_chat_model(config.model, temperature=config.temperature,
                                max_tokens=config.max_tokens)
-        bound = model.bind_tools(tools) if tools else model
+        bound = model.bind_tools([openai_schema(name) for name in by_name]) if tools else model
         messages: list[BaseMessage] = [
             SystemMessage(system_prompt_for(request.agent.role.value, config.system_prompt,
                                             tools=list(by_name))),

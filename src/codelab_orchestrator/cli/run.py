@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from ..context import Context
@@ -62,7 +63,7 @@ def resume(
     user_id, project_id = scope(user, project)
     context = Context(user_id=user_id, project_id=project_id, workspace=str(workspace.resolve()),
                       orchestrator=orchestrator)
-    config = {"configurable": {"thread_id": thread}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread}}
     with open_checkpointer() as saver:
         state = build_graph(checkpointer=saver).get_state(config)
     if not state.values:
@@ -95,7 +96,7 @@ def _drive(payload, thread_id: str, context: Context, as_json: bool, yes: bool,
            answer: str | None = None) -> int:
     from ..graph import build_graph  # noqa: PLC0415 - keep `codelab --help` fast
 
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     with open_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
         if payload is None and graph.get_state(config).interrupts:

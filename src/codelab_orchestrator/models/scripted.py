@@ -45,9 +45,10 @@ Script = Callable[[ScriptedRequest], Any]
 
 class ScriptedChatModel(BaseChatModel):
     script: Script
-    bound_tools: list[dict[str, Any]] = Field(default_factory=list)
+    bound_tools: list[dict[str, Any]] = Field(default_factory=list, repr=False)
     tool_choice: Any = None
-    calls: list[ScriptedRequest] = Field(default_factory=list, exclude=True)
+    # LangChain serialises the model (its repr) on every call: keep the log out of it.
+    calls: list[ScriptedRequest] = Field(default_factory=list, exclude=True, repr=False)
 
     @property
     def _llm_type(self) -> str:

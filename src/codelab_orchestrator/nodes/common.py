@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from functools import partial
+from typing import Any
+
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from langgraph.utils.runnable import RunnableCallable
 from sqlalchemy.exc import OperationalError
 
 from ..context import Context
@@ -15,6 +24,24 @@ from ..state import Plan
 # handled inside the nodes). Re-running is safe: workers are keyed by task.
 TRANSIENT_RETRY = RetryPolicy(max_attempts=3, initial_interval=0.2,
                               retry_on=lambda exc: isinstance(exc, OperationalError))
+
+
+# Under ainvoke (and so in `langgraph dev`), a sync node would run on asyncio's
+# default executor: min(32, cores + 4) threads, 6 on 2 cores. Nodes block while
+# models answer and tasks run, so 50 concurrent runs would queue behind 6
+# threads. Their async twins run them on this pool instead.
+NODE_POOL = ThreadPoolExecutor(max_workers=int(os.environ.get("CODELAB_NODE_THREADS", "256")),
+                               thread_name_prefix="codelab-node")
+
+
+def node(func: Callable[..., Any]) -> RunnableCallable:
+    """``func`` as a graph node: itself under invoke, offloaded to :data:`NODE_POOL` under ainvoke."""
+
+    async def offloaded(state: Any, **kwargs: Any) -> Any:
+        call = partial(copy_context().run, func, state, **kwargs)  # keeps config, stream writer
+        return await asyncio.get_running_loop().run_in_executor(NODE_POOL, call)
+
+    return RunnableCallable(func, offloaded, name=func.__name__)
 
 
 def context_of(runtime: Runtime[Context] | None) -> Context:

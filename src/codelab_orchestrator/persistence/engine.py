@@ -26,7 +26,9 @@ _lock = threading.Lock()
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the SQLite pragmas applied on every connection."""
     if is_postgres(url):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # No pre-ping: it costs a round trip per query; a dropped connection surfaces as an
+        # OperationalError, which the graph nodes retry (TRANSIENT_RETRY).
+        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
