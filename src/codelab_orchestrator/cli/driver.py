@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from rich.console import Console
 from rich.markdown import Markdown
@@ -50,7 +51,7 @@ class NoModelError(RuntimeError):
             f"(cause: {str(cause).splitlines()[0][:200]})")
 
 
-def drive(graph: Any, payload: Any, config: dict, context: Context, console: Console, *,
+def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, console: Console, *,
           as_json: bool, yes: bool, answer: str | None = None) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code."""
     thread = config["configurable"]["thread_id"]

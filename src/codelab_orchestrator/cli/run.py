@@ -76,7 +76,7 @@ def resume(
     raise typer.Exit(_drive(None, thread, context, as_json, yes, answer))
 
 
-def _pending_answer(graph, config: dict, answer: str | None, yes: bool, as_json: bool):
+def _pending_answer(graph, config: RunnableConfig, answer: str | None, yes: bool, as_json: bool):
     """A session waiting for approval: resume it with the answer (asked for if needed)."""
     request = graph.get_state(config).interrupts[0].value
     value = approval_answer(request, console, as_json=as_json, yes=yes, answer=answer,
