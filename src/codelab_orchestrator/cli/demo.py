@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 
 from .common import JsonOption, console
 
@@ -58,7 +59,7 @@ def demo(
 
     with open_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
-        config = {"configurable": {"thread_id": f"demo-{uuid.uuid4().hex[:8]}"}}
+        config: RunnableConfig = {"configurable": {"thread_id": f"demo-{uuid.uuid4().hex[:8]}"}}
         code = drive(graph, {"messages": [HumanMessage(REQUEST)]}, config, context, console,
                      as_json=as_json, yes=True)
     if not as_json:
