@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from ..context import Context
 from ..events import emit
-from ..models import get_chat_model
+from ..models import ModelConfigurationError, get_chat_model
 from ..parsing import structured_call
 from ..planning import ClassificationOutput
 from ..project import Project, load_project
@@ -75,7 +76,11 @@ def decide(text: str, state: State, project: Project, plan_view: str | None) -> 
         if (local.score or 0.0) >= settings.routing_confidence_threshold:
             return local
     try:
-        return classify_with_llm(text, state, project, plan_view)
+        model = orchestrator_model(project)
+    except ModelConfigurationError:
+        return router.classify(text)  # no model configured: the router decides alone
+    try:
+        return classify_with_llm(model, text, state, project, plan_view)
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
         fallback = router.classify(text)
@@ -84,10 +89,14 @@ def decide(text: str, state: State, project: Project, plan_view: str | None) -> 
                                                f"{fallback.reasoning}"})
 
 
-def classify_with_llm(text: str, state: State, project: Project, plan_view: str | None) -> Classification:
+def orchestrator_model(project: Project) -> BaseChatModel:
     config = project.orchestrator.config
-    model = get_chat_model(config.model, temperature=min(config.temperature, 0.2),
-                           max_tokens=config.max_tokens)
+    return get_chat_model(config.model, temperature=min(config.temperature, 0.2),
+                          max_tokens=config.max_tokens)
+
+
+def classify_with_llm(model: BaseChatModel, text: str, state: State, project: Project,
+                      plan_view: str | None) -> Classification:
     agents = [r for r in ROUTABLE_ROLES if r in project.enabled_roles]
     system = CLASSIFY_SYSTEM.format(
         agents=", ".join(agents),
