@@ -8,28 +8,33 @@ are not enabled, too many tasks) so the Architect can be re-asked with them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from .roles import normalize_role
 from .state import Task
+
+# A role as a model wrote it ("Code", "developer", "explain"), normalised before validation.
+Role = Annotated[str, BeforeValidator(normalize_role)]
 
 
 class ClassificationOutput(BaseModel):
     """Classify the user's request: which specialist, and is it one step or a project."""
 
-    agent: str = Field(description="One of: coder, architect, debug, ask, universal.")
+    agent: Role = Field(description="One of: coder, architect, debug, ask, universal.")
     is_atomic: bool = Field(
         description="True if one specialist can do it in one go; false if it needs a plan."
     )
     confidence: Literal["high", "medium", "low"] = "medium"
     reasoning: str = Field(default="", description="One sentence: why.")
-
-    @field_validator("agent", mode="before")
-    @classmethod
-    def _role(cls, value: Any) -> str:
-        return normalize_role(value)
 
     @field_validator("confidence", mode="before")
     @classmethod
@@ -62,7 +67,7 @@ def _truthy(value: Any) -> bool:
 class TaskDraft(BaseModel):
     id: str
     description: str = Field(min_length=1)
-    agent: str = Field(description="Role that does it: coder, architect, debug, ask or universal.")
+    agent: Role = Field(description="Role that does it: coder, architect, debug, ask or universal.")
     dependencies: list[str] = Field(
         default_factory=list,
         validation_alias=AliasChoices("dependencies", "depends_on", "deps", "after"),
@@ -73,11 +78,6 @@ class TaskDraft(BaseModel):
     @classmethod
     def _id(cls, value: Any) -> str:
         return str(value).strip()
-
-    @field_validator("agent", mode="before")
-    @classmethod
-    def _role(cls, value: Any) -> str:
-        return normalize_role(value)
 
     @field_validator("dependencies", mode="before")
     @classmethod

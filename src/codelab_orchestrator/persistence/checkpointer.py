@@ -19,6 +19,9 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
 
 _setup_done: set[str] = set()
+# What PostgresSaver needs of its connections (autocommit for CREATE INDEX CONCURRENTLY,
+# dict rows), and no server-side prepared statements so poolers like PgBouncer work.
+PG_CONNECTION_KWARGS = {"autocommit": True, "prepare_threshold": 0}
 _setup_lock = threading.Lock()
 
 
@@ -54,7 +57,7 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             libpq_url(url),
             min_size=1,
             max_size=10,
-            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+            kwargs={**PG_CONNECTION_KWARGS, "row_factory": dict_row},
             open=True,
         )
         try:
@@ -92,7 +95,7 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
             libpq_url(url),
             min_size=1,
             max_size=10,
-            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+            kwargs={**PG_CONNECTION_KWARGS, "row_factory": dict_row},
             open=False,
         )
         await pool.open()
