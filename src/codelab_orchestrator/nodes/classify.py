@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
+from .. import scheduler
 from ..context import Context
 from ..events import emit
 from ..models import ModelConfigurationError, get_chat_model
@@ -44,6 +45,7 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
     if plan is not None and plan.active and CANCEL.match(text):
         cancelled = plan.with_tasks([], status="cancelled",
                                     notes=[*plan.notes, "cancelled by the user"])
+        scheduler.forget_plan(plan.id)
         emit("plan_completed", plan_id=plan.id, status="cancelled")
         return {**update, "plan": cancelled}
 
@@ -57,6 +59,7 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
     if plan is not None:
         # A finished plan is history; an active one is superseded by the new request.
         if plan.active:
+            scheduler.forget_plan(plan.id)
             emit("plan_completed", plan_id=plan.id, status="cancelled",
                  reason="superseded by a new request")
         update["plan"] = None
