@@ -17,6 +17,7 @@ from codelab_orchestrator.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 SCRIPTED = "scripted:tests.server_script:script"  # 3-task plan, see server_script.py
+LLM_ROUTING = '{"routing_strategy": "llm"}'  # the scripted classifier decides, not the local router
 
 
 def codelab(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -44,6 +45,7 @@ def test_bad_usage_exits_2(tmp_path):
 
 def test_run_json_in_a_subprocess_then_sessions(tmp_path):
     env = {"CODELAB_MODEL": SCRIPTED}
+    assert codelab("agents", "update", "orchestrator", "-c", LLM_ROUTING, env=env).returncode == 0
     result = codelab("run", "build the thing", "-w", str(tmp_path), "--thread", "t-json", "--json", env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     parsed = events(result.stdout)
@@ -65,6 +67,7 @@ def test_run_json_in_a_subprocess_then_sessions(tmp_path):
 def test_run_with_live_table_through_typer(monkeypatch, tmp_path):
     monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
     monkeypatch.syspath_prepend(str(ROOT))
+    runner.invoke(app, ["agents", "update", "orchestrator", "-c", LLM_ROUTING])
     result = runner.invoke(app, ["run", "build the thing", "-w", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "classified" in result.output and "completed" in result.output
@@ -75,7 +78,7 @@ def test_approval_waits_then_resume_answers(monkeypatch, tmp_path):
     monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
     monkeypatch.syspath_prepend(str(ROOT))
     assert runner.invoke(app, ["agents", "update", "orchestrator", "-c",
-                               '{"approval_threshold_tasks": 2}']).exit_code == 0
+                               '{"approval_threshold_tasks": 2, "routing_strategy": "llm"}']).exit_code == 0
     waiting = runner.invoke(app, ["run", "build", "-w", str(tmp_path), "--thread", "t-appr", "--json"])
     assert waiting.exit_code == 3
     assert events(waiting.output)[-1] == {"event": "waiting_for_approval", "thread_id": "t-appr",
@@ -129,3 +132,27 @@ def test_readme_embedding_snippet_runs(monkeypatch, tmp_path):
     snippet = readme.split("## Embedding it in Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
     snippet = snippet.replace('"/path/to/project"', repr(str(tmp_path)))
     exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+
+
+def test_no_enabled_specialist_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
+    monkeypatch.syspath_prepend(str(ROOT))
+    for name in ("architect", "coder", "debug", "ask"):
+        assert runner.invoke(app, ["agents", "update", name, "--status", "disabled"]).exit_code == 0
+    result = runner.invoke(app, ["run", "x", "-w", str(tmp_path)])
+    assert result.exit_code == 2 and "no enabled specialist agent" in result.output
+
+
+def test_bad_edited_plan_answer_is_used_once_and_session_stays_resumable(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODELAB_MODEL", SCRIPTED)
+    monkeypatch.syspath_prepend(str(ROOT))
+    runner.invoke(app, ["agents", "update", "orchestrator", "-c", '{"approval_threshold_tasks": 2, "routing_strategy": "llm"}'])
+    assert runner.invoke(app, ["run", "b", "-w", str(tmp_path), "--thread", "t-e", "--json"]).exit_code == 3
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps({"tasks": [{"id": "x", "description": "d", "agent": "coder",
+                                          "dependencies": ["nope"]}]}))
+    again = runner.invoke(app, ["resume", "t-e", "--answer", f"@{bad}", "--json", "-w", str(tmp_path)])
+    assert again.exit_code == 3  # rejected edit: asked again, not re-answered with the same file
+    assert runner.invoke(app, ["resume", "t-e", "--answer", "@/missing.json"]).exit_code == 2
+    done = runner.invoke(app, ["resume", "t-e", "--yes", "--json", "-w", str(tmp_path)])
+    assert done.exit_code == 0 and events(done.output)[-1]["status"] == "completed"

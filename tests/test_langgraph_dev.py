@@ -62,8 +62,14 @@ def dev_server(tmp_path):
 
 
 @pytest.mark.slow
-def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path):
+def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path, monkeypatch):
     from langgraph_sdk import get_client
+
+    from codelab_orchestrator.project import repository
+
+    monkeypatch.setenv("CODELAB_MODEL", "scripted:tests.server_script:script")  # rows seeded here
+    repository().project_agents("http", "p1")
+    repository().update("http", "p1", "orchestrator", config={"routing_strategy": "llm"})
 
     async def run() -> tuple[list, dict]:
         client = get_client(url=dev_server)
@@ -81,7 +87,7 @@ def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path):
 
     events, values = asyncio.run(run())
     custom = [data["event"] for kind, data in events if kind == "custom"]
-    assert {"classified", "plan_created", "task_started", "task_done", "plan_completed"} <= set(custom)
+    assert {"classified", "plan_created", "task_started", "task_done", "plan_completed"} <= set(custom), [t.get("error") for t in values["plan"]["tasks"]]
     assert any(kind == "updates" for kind, _ in events)
     assert values["plan"]["status"] == "completed"
     assert [t["status"] for t in values["plan"]["tasks"]] == ["done", "done", "done"]

@@ -38,11 +38,6 @@ def launch(key: str, work: Callable[[], Any]) -> bool:
         return True
 
 
-def is_live(key: str) -> bool:
-    with _lock:
-        return key in _running
-
-
 def wait_first(keys: Iterable[str], timeout: float | None = None) -> dict[str, Future[Any]]:
     """Block until at least one of ``keys`` is done; return (and forget) all done by then.
 

@@ -29,8 +29,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 
 
 def check_models(context: Context) -> None:
-    """Fail early, with what to set, when the project's models cannot be created."""
+    """Fail early, with what to set, when the project cannot run: no enabled specialist,
+    or models that cannot be created."""
     project = load_project(context)
+    if not project.enabled_roles:
+        raise ValueError(f"no enabled specialist agent in {context.user_id}/{context.project_id}: "
+                         "enable one with `codelab agents update NAME --status ready`")
     for agent in [project.orchestrator, *[a for a in project.agents if a.enabled]]:
         try:
             get_chat_model(agent.config.model, temperature=agent.config.temperature,
@@ -53,10 +57,21 @@ class NoModelError(RuntimeError):
 
 def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, console: Console, *,
           as_json: bool, yes: bool, answer: str | None = None) -> int:
-    """Stream until the run ends or waits; answer approvals; return the exit code."""
+    """Stream until the run ends or waits; answer approvals; return the exit code.
+
+    ``payload`` None continues the thread: a waiting approval is answered first
+    (``answer``, ``yes``, or the terminal), a stopped run just goes on.
+    """
     thread = config["configurable"]["thread_id"]
     try:
         while True:
+            if payload is None and (waiting := graph.get_state(config).interrupts):
+                resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
+                                         answer=answer, thread=thread)
+                answer = None  # an answer given on the command line is used once
+                if resume is None:
+                    return EXIT_WAITING
+                payload = Command(resume=resume)
             with Progress(console, as_json=as_json) as progress:
                 for mode, chunk in graph.stream(payload, config, context=context, durability="sync",
                                                 stream_mode=["custom", "updates"]):
@@ -64,12 +79,7 @@ def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, co
             state = graph.get_state(config)
             if not state.interrupts:
                 return report(state.values, console, as_json, thread)
-            resume = approval_answer(state.interrupts[0].value, console, as_json=as_json,
-                                     yes=yes, answer=answer, thread=thread)
-            answer = None
-            if resume is None:
-                return EXIT_WAITING
-            payload = Command(resume=resume)
+            payload = None
     except KeyboardInterrupt:
         console.print(f"\n[yellow]stopped.[/yellow] The session is saved: codelab resume {thread}")
         return EXIT_INTERRUPTED

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-ModelFactory = Callable[[], BaseChatModel]
-
-_registered: dict[str, BaseChatModel | ModelFactory] = {}
+_registered: dict[str, BaseChatModel] = {}
 _cache: dict[tuple[object, ...], BaseChatModel] = {}
 _lock = threading.Lock()
 
@@ -24,8 +21,8 @@ class ModelConfigurationError(RuntimeError):
     """The model string cannot be turned into a usable client (unknown provider, no key)."""
 
 
-def register_model(name: str, model: BaseChatModel | ModelFactory) -> None:
-    """Make ``name`` resolve to ``model`` (an instance, or a factory called per lookup)."""
+def register_model(name: str, model: BaseChatModel) -> None:
+    """Make ``name`` resolve to ``model`` in this process."""
     with _lock:
         _registered[name] = model
         for key in [k for k in _cache if k[0] == name]:
@@ -42,7 +39,7 @@ def unregister_model(name: str) -> None:
 def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None) -> BaseChatModel:
     registered = _registered.get(model) or _import_script(model)
     if registered is not None:
-        return registered() if callable(registered) and not isinstance(registered, BaseChatModel) else registered
+        return registered
     # The base URL is read when a client is made: a new one means a new client.
     key = (model, temperature, max_tokens, os.environ.get("OPENAI_BASE_URL"),
            os.environ.get("CODELAB_MODEL_TIMEOUT"), os.environ.get("CODELAB_MODEL_MAX_RETRIES"))
