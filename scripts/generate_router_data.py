@@ -109,8 +109,9 @@ def generate(lang_name: str, common: ModuleType, per_frame: int) -> list[dict]:
             for _ in range(per_frame * 3):
                 text = filler.fill(frame)
                 roll = rng.random()
-                if roll < 0.3:
-                    text = joiner.join([filler.fill(rng.choice(lang.PREFIX)), text])
+                if roll < 0.4:  # one or two sentences of context before the request
+                    context = rng.sample(lang.PREFIX, 2 if roll < 0.12 else 1)
+                    text = joiner.join([*(filler.fill(c) for c in context), text])
                 if rng.random() < 0.25:
                     text = joiner.join([text, filler.fill(rng.choice(lang.SUFFIX))])
                 if rng.random() < 0.15 and "\n" not in text:
