@@ -131,22 +131,30 @@ def generate(lang_name: str, common: ModuleType, per_frame: int) -> list[dict]:
     return rows
 
 
+def render_all(per_frame: int = 6) -> dict[str, str]:
+    """File name -> JSONL content for every language with a source module."""
+    common = load("common")
+    files = {}
+    for lang_name in LANGS:
+        if (SOURCES / f"{lang_name}.py").exists():
+            rows = generate(lang_name, common, per_frame)
+            files[f"train_{lang_name}.jsonl"] = "".join(
+                json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return files
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-frame", type=int, default=6)
     args = parser.parse_args()
-    common = load("common")
-    total = 0
     for old in DATA.glob("train_*.jsonl"):
         old.unlink()
-    for lang_name in LANGS:
-        if not (SOURCES / f"{lang_name}.py").exists():
-            continue
-        rows = generate(lang_name, common, args.per_frame)
-        out = DATA / f"train_{lang_name}.jsonl"
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        total += len(rows)
-        print(f"{out.relative_to(ROOT)}: {len(rows)} requests")
+    total = 0
+    for name, content in render_all(args.per_frame).items():
+        (DATA / name).write_text(content)
+        count = content.count("\n")
+        total += count
+        print(f"data/router/{name}: {count} requests")
     print(f"{total} requests in all")
 
 
