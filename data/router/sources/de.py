@@ -151,3 +151,17 @@ HANDWRITTEN = [
     ("Schau dir das Projekt an und bau eine Mobile-App dafür.", "coder", False),
     ("Richte das ganze Projekt ein: Repo-Struktur, Backend, Frontend, Docker, CI und ein erstes Deployment.", "coder", False),
 ]
+
+HANDWRITTEN += [
+    ("Was macht `git stash pop` genau, wenn es Konflikte gibt?", "ask", True),
+    ("Wo wird in diesem Projekt das Logging konfiguriert?", "ask", True),
+    ("Ändere das Session-Timeout von 30 auf 60 Minuten.", "coder", True),
+    ("Der Absenden-Button soll deaktiviert sein, bis das Formular gültig ist.", "coder", True),
+    ("Zeig eine verständliche Fehlermeldung, wenn die Datei zu groß ist.", "coder", True),
+    ("Seit heute Morgen kann sich die Hälfte der Nutzer nicht einloggen.", "debug", True),
+    ("Die Summe im Warenkorb stimmt nicht, wenn ich dasselbe Produkt zweimal hinzufüge.", "debug", True),
+    ("Schreib ein ADR dazu, ob wir Event Sourcing für Bestellungen einführen.", "architect", True),
+    ("Entwirf das Datenbankschema für Nutzer, Teams, Projekte und Einladungen.", "architect", True),
+    ("Baue ein Abrechnungssystem: Tarife, Testphasen, Rechnungen und ein Kundenportal.", "coder", False),
+    ("Nutzer melden Langsamkeit, zufällige Logouts und kaputte Bilder auf der mobilen Seite. Untersuche alle drei und behebe sie.", "debug", False),
+]

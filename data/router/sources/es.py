@@ -153,3 +153,17 @@ HANDWRITTEN = [
     ("Estudia el proyecto y hazle una app móvil.", "coder", False),
     ("Monta todo el proyecto: estructura del repo, backend, frontend, Docker, CI y un primer despliegue.", "coder", False),
 ]
+
+HANDWRITTEN += [
+    ("¿Qué hace exactamente `git stash pop` si hay conflictos?", "ask", True),
+    ("¿Dónde se configuran los logs en este proyecto?", "ask", True),
+    ("Cambia el tiempo de sesión de 30 a 60 minutos.", "coder", True),
+    ("El botón de enviar debería estar desactivado hasta que el formulario sea válido.", "coder", True),
+    ("Muestra un mensaje de error claro cuando el archivo es demasiado grande.", "coder", True),
+    ("Desde esta mañana la mitad de los usuarios no puede iniciar sesión.", "debug", True),
+    ("El total del carrito sale mal si añado el mismo producto dos veces.", "debug", True),
+    ("Escribe un ADR sobre si adoptamos event sourcing para los pedidos.", "architect", True),
+    ("Diseña el esquema de base de datos para usuarios, equipos, proyectos e invitaciones.", "architect", True),
+    ("Añade un sistema de facturación: planes, pruebas gratuitas, facturas y un portal para clientes.", "coder", False),
+    ("Los usuarios se quejan de lentitud, cierres de sesión y fotos rotas en la web móvil. Revisa los tres problemas y arréglalos.", "debug", False),
+]

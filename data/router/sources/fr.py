@@ -142,3 +142,13 @@ HANDWRITTEN = [
     ("Comment découperais-tu les paquets pour une architecture hexagonale en Go ?", "architect", True),
     ("Étudie le projet et fais-en une appli mobile.", "coder", False),
 ]
+
+HANDWRITTEN += [
+    ("Que fait exactement `git stash pop` en cas de conflit ?", "ask", True),
+    ("Change la durée de session de 30 à 60 minutes.", "coder", True),
+    ("Le bouton d'envoi doit rester désactivé tant que le formulaire n'est pas valide.", "coder", True),
+    ("Depuis ce matin, la moitié des utilisateurs ne peut plus se connecter.", "debug", True),
+    ("Rédige un ADR : adopte-t-on l'event sourcing pour les commandes ?", "architect", True),
+    ("Conçois le schéma de base pour les utilisateurs, équipes, projets et invitations.", "architect", True),
+    ("Ajoute un système de facturation : offres, essais, factures et portail client.", "coder", False),
+]

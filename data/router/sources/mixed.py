@@ -87,3 +87,14 @@ HANDWRITTEN = [
     ("Нужен high-level design для audit log, какие components?", "architect", True),
     ("Сделай MVP маркетплейса: catalog, cart, checkout, seller dashboard и deploy.", "coder", False),
 ]
+
+HANDWRITTEN += [
+    ("Поменяй session timeout с 30 на 60 минут.", "coder", True),
+    ("Submit button должна быть disabled, пока форма не valid.", "coder", True),
+    ("С утра половина users не может залогиниться.", "debug", True),
+    ("Напиши ADR: берём ли мы event sourcing для orders.", "architect", True),
+    ("Что делает `git stash pop`, если есть conflicts?", "ask", True),
+    ("Добавь billing: plans, trials, invoices и customer portal.", "coder", False),
+    ("El endpoint de login devuelve 500 en staging, ¿puedes hacer debug?", "debug", True),
+    ("Bitte ein ADR schreiben: Event Sourcing für Orders, ja oder nein?", "architect", True),
+]

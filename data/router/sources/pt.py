@@ -142,3 +142,13 @@ HANDWRITTEN = [
     ("Como você organizaria os pacotes para uma arquitetura hexagonal em Go?", "architect", True),
     ("Estude o projeto e faça um aplicativo mobile para ele.", "coder", False),
 ]
+
+HANDWRITTEN += [
+    ("O que `git stash pop` faz exatamente quando há conflitos?", "ask", True),
+    ("Mude o tempo de sessão de 30 para 60 minutos.", "coder", True),
+    ("O botão de enviar deve ficar desabilitado até o formulário ser válido.", "coder", True),
+    ("Desde hoje de manhã metade dos usuários não consegue entrar.", "debug", True),
+    ("Escreva um ADR sobre adotar event sourcing para os pedidos.", "architect", True),
+    ("Projete o esquema do banco para usuários, times, projetos e convites.", "architect", True),
+    ("Adicione um sistema de cobrança: planos, período de teste, faturas e portal do cliente.", "coder", False),
+]
