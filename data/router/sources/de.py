@@ -152,6 +152,8 @@ HANDWRITTEN = [
     ("Richte das ganze Projekt ein: Repo-Struktur, Backend, Frontend, Docker, CI und ein erstes Deployment.", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("Was macht `git stash pop` genau, wenn es Konflikte gibt?", "ask", True),
     ("Wo wird in diesem Projekt das Logging konfiguriert?", "ask", True),

@@ -272,8 +272,9 @@ HANDWRITTEN = [
     ("Document the whole system for new hires: architecture, every service, the deployment, and a glossary.", "ask", False),
 ]
 
-# More free-form requests, written to cover the boundaries between categories as a
-# user meets them: "fix" that is a change, bug reports without error words, big
+# Round 1 (written after the first dev-set run, which showed only aggregate figures:
+# see ../README.md). More free-form requests, written to cover the boundaries between
+# categories as a user meets them: "fix" that is a change, bug reports without error words, big
 # designs that are still one answer, short requests that are whole projects.
 HANDWRITTEN += [
     # ask: questions about concepts, tools or this code; nothing changes

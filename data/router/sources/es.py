@@ -154,6 +154,8 @@ HANDWRITTEN = [
     ("Monta todo el proyecto: estructura del repo, backend, frontend, Docker, CI y un primer despliegue.", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("¿Qué hace exactamente `git stash pop` si hay conflictos?", "ask", True),
     ("¿Dónde se configuran los logs en este proyecto?", "ask", True),

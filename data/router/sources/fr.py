@@ -143,6 +143,8 @@ HANDWRITTEN = [
     ("Étudie le projet et fais-en une appli mobile.", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("Que fait exactement `git stash pop` en cas de conflit ?", "ask", True),
     ("Change la durée de session de 30 à 60 minutes.", "coder", True),

@@ -88,6 +88,8 @@ HANDWRITTEN = [
     ("Сделай MVP маркетплейса: catalog, cart, checkout, seller dashboard и deploy.", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("Поменяй session timeout с 30 на 60 минут.", "coder", True),
     ("Submit button должна быть disabled, пока форма не valid.", "coder", True),

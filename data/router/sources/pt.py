@@ -143,6 +143,8 @@ HANDWRITTEN = [
     ("Estude o projeto e faça um aplicativo mobile para ele.", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("O que `git stash pop` faz exatamente quando há conflitos?", "ask", True),
     ("Mude o tempo de sessão de 30 para 60 minutos.", "coder", True),

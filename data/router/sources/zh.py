@@ -121,6 +121,8 @@ HANDWRITTEN = [
     ("研究一下这个项目，然后给它做一个移动端应用。", "coder", False),
 ]
 
+# Round 2 (written after the second dev-set run, which showed only aggregate figures;
+# see ../README.md).
 HANDWRITTEN += [
     ("`git stash pop` 遇到冲突时具体会怎样？", "ask", True),
     ("这个项目的日志是在哪里配置的？", "ask", True),
