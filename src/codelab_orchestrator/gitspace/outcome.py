@@ -51,8 +51,7 @@ class PlanSpace(PlanTasks):
                 if done.done:
                     outcome.status = "applied"
                 else:
-                    outcome.reason = (done.error or "changed in the workspace since the plan "
-                                      f"started: {', '.join(done.blocked[:10])}")
+                    outcome.reason = done.reason("changed in the workspace since the plan started")
             elif changes:
                 outcome.reason = "applying was turned off (--no-apply)"
             if changes and outcome.status != "applied":
@@ -84,8 +83,7 @@ class PlanSpace(PlanTasks):
             if not done.done:
                 record.status = "finished"
                 write_json(self.layout.record_path, record)
-                why = done.error or ("changed since the plan was applied: "
-                                     + ", ".join(done.blocked[:10]))
+                why = done.reason("changed since the plan was applied")
                 raise GitSpaceError(f"cannot undo plan {self.plan_id}: {why}")
             record.status = "undone"
             write_json(self.layout.record_path, record)
@@ -145,12 +143,12 @@ class PlanSpace(PlanTasks):
         branch = self.layout.branch
         self._update_refs([f"update refs/heads/{branch} {branch_commit}"])
         ws, gd = shlex.quote(str(self.repo.workspace)), shlex.quote(str(self.repo.git_dir))
-        outcome.branch = branch
+        outcome.status, outcome.branch = "branch", branch
         if mergeable:
             outcome.merge_command = f"git -C {ws} merge {branch}"
         else:
             outcome.merge_command = (f"git --git-dir={gd} diff --binary {self.layout.base_ref} "
-                                     f"{branch} | git --git-dir={gd} --work-tree={ws} apply")
+                                     f"{branch} | git -C {ws} --git-dir={gd} --work-tree={ws} apply")
 
     def _branch_commit(self, result: str, record: PlanRecord) -> tuple[str, bool]:
         """The commit for the branch, and whether ``git merge`` of it brings only the plan's changes.

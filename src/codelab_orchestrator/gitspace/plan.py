@@ -148,9 +148,13 @@ class PlanSpaceBase:
         Callers hold the repository lock, which every writer of our refs holds:
         a ``*.lock`` file under our namespace was then left by a killed process.
         """
-        payload = "".join(f"{line}\n" for line in lines)
-        if not payload:
+        lines = list(lines)
+        if not lines:
             return
+        payload = "".join(f"{line}\n" for line in lines)
+        ours = f"refs/codelab/{self.layout.plan}/"
+        clear_stale(self.repo.common_dir / f"{line.split()[1]}.lock" for line in lines
+                    if line.split()[1].startswith(ours))
         try:
             self.repo.run(["update-ref", "--stdin"], input=payload)
         except git.GitError as exc:
