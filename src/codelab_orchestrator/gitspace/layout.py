@@ -4,8 +4,8 @@ Refs (in the repository that serves the workspace)::
 
     refs/codelab/<plan>/base                       the workspace at the start
     refs/codelab/<plan>/integration                completed tasks, merged in order
-    refs/codelab/<plan>/task/<task>/<attempt>/start   what the attempt started from
-    refs/codelab/<plan>/task/<task>/<attempt>/result  what the attempt produced
+    refs/codelab/<plan>/task/<task>/<attempt>/result  what the attempt produced (once integrated,
+                                                      or when it conflicted)
     refs/codelab/<plan>/done/<task>                what dependents of <task> see
     refs/heads/codelab/<plan>                      the result, when not applied
 
@@ -56,9 +56,6 @@ class Layout:
     @property
     def integration_ref(self) -> str:
         return self.ref("integration")
-
-    def start_ref(self, task_id: str, attempt: int) -> str:
-        return self.ref(f"task/{safe(task_id)}/{int(attempt)}/start")
 
     def result_ref(self, task_id: str, attempt: int) -> str:
         return self.ref(f"task/{safe(task_id)}/{int(attempt)}/result")
@@ -120,6 +117,7 @@ class PlanRecord(BaseModel):
     home: str
     private: bool
     base: str
+    base_tree: str = ""
     head: str | None = None
     created_at: str
     status: str = "open"  # open | applying | finished | undoing | undone
@@ -128,12 +126,16 @@ class PlanRecord(BaseModel):
 
 
 class AttemptRecord(BaseModel):
+    """A task attempt: where it works and what it started from and produced (commit and tree)."""
+
     task_id: str
     attempt: int
     start: str
+    start_tree: str
     path: str | None = None
     ready: bool = False
     result: str | None = None
+    result_tree: str | None = None
 
 
 def write_json(path: Path, model: BaseModel) -> None:

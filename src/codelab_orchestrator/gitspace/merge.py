@@ -88,18 +88,3 @@ def _hunks(repo: Repo, tree: str, path: str) -> list[str]:
         else:
             i += 1
     return hunks
-
-
-def merge_commits(repo: Repo, ours: str, theirs: str, message: str) -> str | None:
-    """A commit holding both histories (a fast-forward when one contains the other).
-
-    None when they conflict.
-    """
-    if repo.is_ancestor(theirs, ours):
-        return ours
-    if repo.is_ancestor(ours, theirs):
-        return theirs
-    merged = merge_trees(repo, ours, theirs)
-    if not merged.clean:
-        return None
-    return repo.git(["commit-tree", merged.tree, "-p", ours, "-p", theirs, "-m", message])

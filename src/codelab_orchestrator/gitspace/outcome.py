@@ -17,7 +17,8 @@ from .apply import switch
 from .layout import PlanRecord, read_json, write_json
 from .merge import merge_trees
 from .models import ApplyResult, FileChange, UndoResult
-from .plan import GitSpaceError, PlanTasks, _now
+from .plan import GitSpaceError, _now
+from .tasks import PlanTasks
 
 _STATUS = {"A": "added", "M": "modified", "D": "deleted", "T": "type-changed"}
 

@@ -3,7 +3,7 @@
 A fresh ``git worktree add`` writes every file of the project (about a second
 for 5,000 files / 50 MB here). A worktree released by a finished task is kept
 in the repository's pool instead; the next task moves it into place
-(``git worktree move``, a rename) and ``git reset --hard`` + ``git clean -ffdx``
+(a rename) and ``git reset --hard`` + ``git clean -ffdx``
 bring it to the task's start commit by rewriting only the files that differ
 and deleting everything else the previous task left (ignored files too), so
 the task sees exactly its start commit. The pool is bounded (``pool_size``)
@@ -17,6 +17,7 @@ user's own worktrees.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -39,9 +40,12 @@ class Worktrees:
     def _git(self, args: list[str]) -> str:
         return git.out(args, cwd=self.repo.home, env={"GIT_DIR": str(self.repo.common_dir)})
 
-    @staticmethod
-    def admin_dir(worktree: Path) -> Path | None:
-        """The worktree's own git directory (``.git/worktrees/<name>``), if it is one."""
+    def admin_dir(self, worktree: Path) -> Path | None:
+        """The worktree's own git directory (``.git/worktrees/<name>``), if it is a usable one.
+
+        A worktree of ours that was renamed (pooled, or a crash between the
+        rename and the pointer update) gets its back-pointer repaired here.
+        """
         try:
             text = (worktree / ".git").read_text()
         except OSError:
@@ -51,11 +55,32 @@ class Worktrees:
         admin = Path(text[len("gitdir: "):].strip())
         if not admin.is_absolute():
             admin = (worktree / admin).resolve()
-        try:
-            points_back = Path((admin / "gitdir").read_text().strip()).resolve()
-        except OSError:
+        if not (admin / "commondir").is_file():
             return None
-        return admin if points_back == (worktree / ".git").resolve() else None
+        expected = str((worktree / ".git").absolute())
+        try:
+            pointer = (admin / "gitdir").read_text().strip()
+        except OSError:
+            pointer = ""
+        if pointer != expected:
+            if not Path(expected).is_relative_to(self.data_root):
+                return None
+            _write_atomically(admin / "gitdir", expected + "\n")
+        return admin
+
+    def _move(self, source: Path, dest: Path) -> bool:
+        """What ``git worktree move`` does, without a git process: rename, then repoint.
+
+        Both halves are crash-safe: :meth:`admin_dir` repairs a pointer left
+        behind. Returns False when ``source`` is not a usable worktree.
+        """
+        admin = self.admin_dir(source)
+        if admin is None:
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(source, dest)
+        _write_atomically(admin / "gitdir", f"{(dest / '.git').absolute()}\n")
+        return True
 
     def prepare(self, dest: Path, commit: str) -> None:
         """Make ``dest`` a worktree holding exactly ``commit``'s files and nothing else.
@@ -80,11 +105,9 @@ class Worktrees:
         with self.repo.lock:
             self.prune()
             for slot in self._slots():
-                try:
-                    self._git(["worktree", "move", str(slot), str(dest)])
+                if self._move(slot, dest):
                     return
-                except git.GitError:
-                    self._remove(slot)
+                self._remove(slot)
             self._git(["worktree", "add", "-q", "--detach", "--no-checkout", str(dest), commit])
 
     def release(self, path: Path) -> None:
@@ -93,15 +116,11 @@ class Worktrees:
             if not path.exists():
                 self.prune()
                 return
-            if self.admin_dir(path) is not None and len(self._slots()) < self.pool_size:
-                self.pool_dir.mkdir(parents=True, exist_ok=True)
+            if len(self._slots()) < self.pool_size:
                 slot = self.pool_dir / uuid.uuid4().hex[:12]
-                try:
-                    self._git(["worktree", "move", str(path), str(slot)])
+                if self._move(path, slot):
                     slot.touch()
                     return
-                except git.GitError:
-                    pass
             self._remove(path)
 
     def _slots(self) -> list[Path]:
@@ -141,3 +160,9 @@ class Worktrees:
                 if index >= self.pool_size or now - slot.stat().st_mtime > max_age_s:
                     self._remove(slot)
             self.prune()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
