@@ -18,7 +18,9 @@ Usage: python bench/worktree_cost.py [--files 5000] [--mb 50] [--tasks 40] [--co
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,8 +62,27 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def cpu_ms() -> float:
+    """CPU time of this process and its finished children (the git processes), in ms.
+
+    Unlike wall time it barely moves when other work shares the machine.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (time.process_time() + children.ru_utime + children.ru_stime) * 1000
+
+
+def floor(ws: Path) -> tuple[float, float]:
+    """Wall ms of one trivial git process and of one `git status` (a full walk of the tree)."""
+    def timed(*args: str) -> float:
+        s = time.perf_counter()
+        subprocess.run(["git", "--no-optional-locks", *args], cwd=ws, check=True, capture_output=True)
+        return (time.perf_counter() - s) * 1000
+    return timed("rev-parse", "HEAD"), timed("status", "--porcelain")
+
+
 def run_tasks(ws: Path, data: Path, plan: str, tasks: int, pool_size: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"worktree": [], "commit": [], "integrate": [], "total": []}
+    times: dict[str, list[float]] = {"worktree": [], "commit": [], "integrate": [], "total": [],
+                                     "cpu": [], "spawn": [], "status": []}
     t0 = time.perf_counter()
     space = PlanSpace.open(ws, data, plan, pool_size=pool_size)
     times["open"] = [(time.perf_counter() - t0) * 1000]
@@ -70,19 +91,24 @@ def run_tasks(ws: Path, data: Path, plan: str, tasks: int, pool_size: int) -> di
     for n in range(tasks):
         task = f"t{n}"
         deps = [previous] if previous and rnd.random() < 0.5 else []
+        spawn, status = floor(ws)
+        times["spawn"].append(spawn)
+        times["status"].append(status)
+        cpu0 = cpu_ms()
         s = time.perf_counter()
         path = space.task_worktree(task, 1, deps)
-        a = time.perf_counter()
+        a, cpu_a = time.perf_counter(), cpu_ms()
         target = path / f"pkg{n % 50:02d}" / "mod0" / f"f{n % 50}.py"
         target.write_text(target.read_text() + f"# task {n}\n")
         new_file = path / "generated" / plan / f"{task}.py"
         new_file.parent.mkdir(parents=True, exist_ok=True)
         new_file.write_text(f"VALUE = {n}\n")
-        b = time.perf_counter()
+        b, cpu_b = time.perf_counter(), cpu_ms()
         space.commit_task(task, 1, "coder", f"edit {n}")
         c = time.perf_counter()
         merged = space.integrate(task)
         d = time.perf_counter()
+        times["cpu"].append((cpu_a - cpu0) + (cpu_ms() - cpu_b))  # the edit is the agent's, not ours
         assert merged.clean, merged.describe()
         for key, value in (("worktree", a - s), ("commit", c - b), ("integrate", d - c),
                            ("total", (a - s) + (d - b))):
@@ -99,9 +125,13 @@ def run_tasks(ws: Path, data: Path, plan: str, tasks: int, pool_size: int) -> di
 def report(label: str, times: dict[str, list[float]], skip_first: int = 0) -> None:
     print(f"\n{label}")
     print(f"{'ms per task':<22}{'median':>9}{'p90':>9}{'max':>9}")
-    for key in ("worktree", "commit", "integrate", "total"):
+    for key in ("worktree", "commit", "integrate", "total", "cpu"):
         values = times[key][skip_first:]
-        print(f"{key:<22}{statistics.median(values):>9.1f}{pct(values, 0.9):>9.1f}{max(values):>9.1f}")
+        label = "total cpu (git+python)" if key == "cpu" else key
+        print(f"{label:<22}{statistics.median(values):>9.1f}{pct(values, 0.9):>9.1f}{max(values):>9.1f}")
+    print(f"reference, measured between tasks: one trivial git process "
+          f"{statistics.median(times['spawn']):.1f} ms, one `git status` "
+          f"{statistics.median(times['status']):.1f} ms (median)")
     print(f"once per plan: open (base snapshot) {times['open'][0]:.0f} ms, "
           f"finish (apply) {times['finish'][0]:.0f} ms")
 
@@ -128,8 +158,11 @@ def main() -> None:
                f"{pooled['total'][0]:.0f} ms", pooled)
         report(f"no pool: fresh worktree + full checkout per task, {args.cold_tasks} tasks", cold)
         ratio = statistics.median(cold["total"]) / statistics.median(pooled["total"])
-        print(f"\nmedian per task: pooled {statistics.median(pooled['total']):.1f} ms, "
+        status = statistics.median(pooled["status"])
+        print(f"\nmedian per task: pooled {statistics.median(pooled['total']):.1f} ms "
+              f"(= {statistics.median(pooled['total']) / status:.1f} x `git status`), "
               f"fresh {statistics.median(cold['total']):.1f} ms ({ratio:.1f}x); target <= 150 ms")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
