@@ -76,3 +76,18 @@ def test_unknown_session_is_a_clear_error():
     result = runner.invoke(app, ["diff", "nope"])
     assert result.exit_code == 2 and "no recorded changes for session 'nope'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_recorded_outcome_for_sessions_show(tmp_path):
+    from codelab_orchestrator.cli.changes import print_outcome, recorded_outcome
+    from codelab_orchestrator.cli.common import console
+
+    ws = make_repo(tmp_path / "ws")
+    finished_plan(ws, apply=False)
+    outcome = recorded_outcome("session-1", "plan-1")
+    assert outcome["status"] == "branch" and outcome["branch"] == "codelab/plan-1"
+    assert recorded_outcome("session-1", "another-plan") is None
+    with console.capture() as captured:
+        print_outcome(console, outcome)
+    text = captured.get()
+    assert "config.py" in text and "+1" in text and "git -C" in text and "merge codelab/plan-1" in text

@@ -157,7 +157,7 @@ def test_workspace_without_git_works_the_same_and_gains_no_dot_git(tmp_path, dat
 
 
 def test_workspace_without_git_keeps_a_branch_with_a_working_command(tmp_path, data):
-    ws = tmp_path / "plain"
+    ws = tmp_path / "plain folder (with spaces)"
     write(ws, {"config.py": CONFIG})
     space = PlanSpace.open(ws, data, "p1")
     path = space.task_worktree("a", 1)
@@ -245,3 +245,33 @@ def test_an_untracked_file_in_the_way_is_not_overwritten(ws, data):
     outcome = space.finish()
     assert outcome.status == "branch" and "result.out" in outcome.reason
     assert (ws / "result.out").read_text() == "the user's own, ignored\n"
+
+
+def test_deleted_and_oddly_named_files_apply_and_undo(ws, data):
+    odd = "caf\u00e9 \u2014 notes.txt"
+    space = PlanSpace.open(ws, data, "plan one/\u00fc")
+    path = space.task_worktree("t", 1)
+    (path / "README.md").unlink()
+    write(path, {odd: "accents\n", "bin/run.sh": "#!/bin/sh\n"})
+    (path / "bin" / "run.sh").chmod(0o755)
+    space.commit_task("t", 1, "coder", "odd")
+    space.integrate("t")
+    before = tree_digest(ws)
+    outcome = space.finish()
+    assert outcome.status == "applied"
+    assert not (ws / "README.md").exists() and (ws / odd).read_text() == "accents\n"
+    assert (ws / "bin" / "run.sh").stat().st_mode & 0o111
+    assert {c.path: c.status for c in outcome.changes}["README.md"] == "deleted"
+    space.undo()
+    assert tree_digest(ws) == before
+
+
+def test_data_directory_inside_the_workspace_is_left_out(ws):
+    data = ws / ".codelab"
+    space = PlanSpace.open(ws, data, "p1")
+    path = space.task_worktree("t", 1)
+    assert not (path / ".codelab").exists()
+    write(path, {"x.txt": "x\n"})
+    space.commit_task("t", 1, "coder", "x")
+    space.integrate("t")
+    assert [c.path for c in space.finish().changes] == ["x.txt"]

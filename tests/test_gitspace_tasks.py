@@ -278,3 +278,20 @@ def test_unreadable_file_does_not_stop_the_plan(ws, data):
         assert space.finish().status == "applied"
     finally:
         secret.chmod(0o600)
+
+
+def test_users_hooks_never_run_and_no_git_identity_is_needed(ws, data, tmp_path, monkeypatch):
+    marker = tmp_path / "hook-ran"
+    hooks = ws / ".git" / "hooks"
+    for name in ("post-checkout", "reference-transaction", "pre-commit", "post-commit", "post-index-change"):
+        (hooks / name).write_text(f"#!/bin/sh\necho {name} >> {marker}\n")
+        (hooks / name).chmod(0o755)
+    empty_home = tmp_path / "empty-home"
+    empty_home.mkdir()
+    monkeypatch.setenv("HOME", str(empty_home))  # no ~/.gitconfig: no user.name / user.email
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(empty_home))
+    space = PlanSpace.open(ws, data, "p1")
+    run_task(space, "a", files={"a.txt": "a\n"})
+    assert space.integrate("a").clean
+    assert space.finish(apply=False).status == "branch"
+    assert not marker.exists()

@@ -53,6 +53,27 @@ def render_changes(out: Console, changes: list[FileChange], title: str = "files 
     out.print(table)
 
 
+def recorded_outcome(thread: str, plan_id: str | None = None) -> dict | None:
+    """What the session's plan did to the workspace, as recorded when it finished (no git call)."""
+    records = [r for r in find_plans(data_dir(), thread) if plan_id in (None, r.plan_id)]
+    if not records or records[0].outcome is None:
+        return None
+    return {**records[0].outcome, "undone": records[0].status == "undone"}
+
+
+def print_outcome(out: Console, outcome: dict) -> None:
+    """The changed files with +/- counts, and where they went (workspace or branch)."""
+    changes = [FileChange.model_validate(c) for c in outcome.get("changes", [])]
+    render_changes(out, changes)
+    if outcome.get("undone"):
+        out.print("these changes were undone (codelab undo)")
+    elif outcome.get("status") == "applied":
+        out.print(f"applied to {outcome.get('workspace')}")
+    elif outcome.get("status") == "branch":
+        out.print(f"not applied ({outcome.get('reason')}); on branch {outcome.get('branch')}: "
+                  f"{outcome.get('merge_command')}", highlight=False, soft_wrap=True)
+
+
 def _print_patch(patch: str) -> None:
     if not console.is_terminal:
         sys.stdout.write(patch)

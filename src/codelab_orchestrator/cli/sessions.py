@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from ..persistence import open_checkpointer
+from .changes import print_outcome, recorded_outcome
 from .common import JsonOption, console, fail, print_json
 
 app = typer.Typer(help="Sessions (threads) stored by the checkpointer.", no_args_is_help=True)
@@ -74,7 +75,8 @@ def show(thread: str, as_json: JsonOption = False) -> None:
                     "waiting_for_approval": bool(state.interrupts),
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
-                    "plan": plan.model_dump(mode="json") if plan else None, "history": history})
+                    "plan": plan.model_dump(mode="json") if plan else None, "history": history,
+                    "changes": recorded_outcome(thread, plan.id if plan else None)})
         return
     if plan is not None:
         table = Table(title=f"plan {plan.id} ({plan.status}): {plan.goal[:60]}")
@@ -83,6 +85,9 @@ def show(thread: str, as_json: JsonOption = False) -> None:
         for t in plan.tasks:
             table.add_row(t.id, t.agent, t.status, str(t.attempts), (t.result or t.error or "")[:200])
         console.print(table)
+        outcome = recorded_outcome(thread, plan.id)
+        if outcome is not None:
+            print_outcome(console, outcome)
     if state.interrupts:
         console.print(f"[yellow]waiting for approval[/yellow]: codelab resume {thread} --answer approve")
     for message in history:

@@ -88,8 +88,10 @@ def run(args: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str,
     if isinstance(input, str) and not text:
         input = input.encode()
     try:
+        # surrogateescape: a file name that is not UTF-8 survives the round trip to the disk
+        encoding = {"encoding": "utf-8", "errors": "surrogateescape"} if text else {}
         proc = subprocess.run(command, cwd=cwd, env=full_env, input=input, capture_output=True,
-                              text=text, check=False)
+                              check=False, **encoding)
     except FileNotFoundError as exc:
         raise GitError(args, 127, "fatal: git is not installed (no `git` on PATH)") from exc
     if proc.returncode not in ok:

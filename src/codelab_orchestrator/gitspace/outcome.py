@@ -45,7 +45,9 @@ class PlanSpace(PlanTasks):
             outcome = ApplyResult(plan_id=self.plan_id, status="unchanged", base=self.base,
                                   result=result, changes=changes, git_dir=str(self.repo.git_dir),
                                   workspace=str(self.repo.workspace))
-            if changes and (apply or record.status == "applying"):
+            if changes and not self.repo.workspace.is_dir():
+                outcome.reason = f"the workspace {self.repo.workspace} is gone"
+            elif changes and (apply or record.status == "applying"):
                 record.status = "applying"  # a crash from here on is finished by the next call
                 write_json(self.layout.record_path, record)
                 done = switch(self.repo, self.layout.base_index, self.base, result)
