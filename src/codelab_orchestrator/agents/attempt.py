@@ -124,7 +124,7 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> Ta
     values: dict[str, Any] = {}
     async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
                                            stream_mode=["custom", "values", "updates"],
-                                           durability="sync"):
+                                           durability="sync" if saver is not None else None):
         if mode == "custom" and isinstance(chunk, dict):
             forward({**chunk, **attempt.tags})
         elif mode == "values" and isinstance(chunk, dict):

@@ -15,9 +15,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, ToolCallRequest
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ToolCallRequest
 from langchain_core.messages import ToolMessage
-from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from ..events import emit
@@ -34,11 +33,16 @@ def _preview(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class ActivityEvents(AgentMiddleware):
-    """``model_call`` / ``tool_called`` / ``tool_result`` custom events from inside a task."""
+    """``model_call`` / ``tool_called`` / ``tool_result`` custom events from inside a task.
 
-    async def abefore_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        emit("model_call", step=sum(1 for m in state["messages"] if m.type == "ai") + 1)
-        return None
+    Wrappers, not before/after hooks: a hook is a graph node of its own, and every node
+    is one more checkpoint of the attempt's run."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        emit("model_call", step=sum(1 for m in request.messages if m.type == "ai") + 1)
+        return await handler(request)
 
     async def awrap_tool_call(
         self, request: ToolCallRequest,
