@@ -17,6 +17,7 @@ from langgraph.utils.runnable import RunnableCallable
 from sqlalchemy.exc import OperationalError
 
 from ..context import Context
+from ..server.run_context import checked_context
 from ..state import Plan
 
 # A node that fails on a database hiccup (a lock timeout, a dropped
@@ -45,6 +46,11 @@ def node(func: Callable[..., Any]) -> RunnableCallable:
 
 
 def context_of(runtime: Runtime[Context] | None) -> Context:
+    """The run's context, with the server's authenticated user imposed and the workspace checked."""
+    return checked_context(_raw_context(runtime), runtime)
+
+
+def _raw_context(runtime: Runtime[Context] | None) -> Context:
     context = getattr(runtime, "context", None)
     if isinstance(context, Context):
         return context
