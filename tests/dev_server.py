@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,30 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
          "LANGSMITH_TRACING": "false"}
+
+
+def _absolute(value: str) -> str:
+    return str((ROOT / value).resolve()) if value.startswith(".") else value
+
+
+def isolated_config(directory: Path, config: str = "langgraph.json") -> Path:
+    """The repository's config with absolute paths, written to ``directory``.
+
+    The server then runs with ``directory`` as its working directory, so the
+    in-memory runtime's files (``.langgraph_api/``: threads, store) stay there
+    instead of piling up in the repository and leaking between test runs.
+    """
+    settings = json.loads((ROOT / config).read_text())
+    settings["graphs"] = {name: _absolute(path) for name, path in settings["graphs"].items()}
+    settings["dependencies"] = [_absolute(dep) for dep in settings.get("dependencies", [])]
+    if isinstance(settings.get("env"), str):
+        settings["env"] = _absolute(settings["env"])
+    for section, key in (("auth", "path"), ("http", "app")):
+        if settings.get(section, {}).get(key):
+            settings[section][key] = _absolute(settings[section][key])
+    path = directory / "langgraph.json"
+    path.write_text(json.dumps(settings, indent=2))
+    return path
 
 
 def free_port() -> int:
@@ -32,13 +57,14 @@ def langgraph_dev(log_dir: Path, env: dict[str, str], *, config: str = "langgrap
     repository is put on its PYTHONPATH so scripted models in ``tests`` can be imported.
     """
     port = free_port()
+    config_path = isolated_config(log_dir, config)
     pythonpath = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     log_path = log_dir / f"server-{port}.log"
     langgraph = str(Path(sys.executable).with_name("langgraph"))
     with open(log_path, "w") as log:
         proc = subprocess.Popen([langgraph, "dev", "--no-browser", "--no-reload", "--port", str(port),
-                                 "--config", config],
-                                cwd=ROOT, env={**env, **QUIET, "PYTHONPATH": pythonpath}, stdout=log, stderr=subprocess.STDOUT)
+                                 "--config", str(config_path)],
+                                cwd=log_dir, env={**env, **QUIET, "PYTHONPATH": pythonpath}, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
