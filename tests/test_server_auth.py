@@ -216,6 +216,7 @@ def test_another_user_cannot_read_continue_list_or_cancel_a_thread(served):
         "cancel": lambda: bob.runs.cancel(tid, pending["run_id"]),
         "join": lambda: bob.runs.join(tid, pending["run_id"]),
         "copy": lambda: bob.threads.copy(tid),  # 409 is this route's "not found"
+        "claim the id": lambda: bob.threads.create(thread_id=tid, if_exists="do_nothing"),
         "delete": lambda: bob.threads.delete(tid),
     }
     alice_threads = len(alice.threads.search(limit=1000))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import JsonOption, console, fail, print_json
+from .common import JsonOption, console, err_console, fail, print_json
 
 app = typer.Typer(help="Bearer tokens for the HTTP server (stored hashed in the database).",
                   no_args_is_help=True)
@@ -36,7 +36,9 @@ def create(
         print_json({**record.as_json(), "token": secret})
         return
     scope = f"user {record.user_id}" + (f", project {record.project_id}" if record.project_id else "")
-    console.print(f"token {record.id} for {scope}. Copy it now; it is not stored and cannot be shown again:")
+    # The note goes to stderr, the secret alone to stdout: TOKEN=$(codelab tokens create ...) works.
+    err_console.print(f"token {record.id} for {scope}. Copy it now; it is not stored and cannot be "
+                      "shown again:", soft_wrap=True, highlight=False)
     typer.echo(secret)
 
 

@@ -88,7 +88,7 @@ def _owned(ctx: Auth.types.AuthContext) -> dict[str, str]:
     return {"owner": user_id, "owner_project": project} if project else {"owner": user_id}
 
 
-def _stamp(value: dict[str, Any], ctx: Auth.types.AuthContext) -> dict[str, str]:
+def _stamp(value: Any, ctx: Auth.types.AuthContext) -> dict[str, str]:
     """Mark ``value``'s metadata as the caller's (overwriting any owner the client sent)."""
     metadata = value.get("metadata")
     if not isinstance(metadata, dict):
@@ -135,12 +135,12 @@ def _configurable(config: Any) -> Any:
 
 
 @auth.on.threads.create
-async def on_thread_create(ctx: Auth.types.AuthContext, value: Auth.types.on.threads.create.value):
+async def on_thread_create(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCreate):
     return _stamp(value, ctx)
 
 
 @auth.on.threads.create_run
-async def on_run_create(ctx: Auth.types.AuthContext, value: Auth.types.on.threads.create_run.value):
+async def on_run_create(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate):
     kwargs = value.get("kwargs") or {}
     context = kwargs.get("context")
     await _check_run_settings(ctx, context, _configurable(kwargs.get("config")),
@@ -157,13 +157,13 @@ async def on_threads(ctx: Auth.types.AuthContext, value: dict[str, Any]):
 
 
 @auth.on.assistants.create
-async def on_assistant_create(ctx: Auth.types.AuthContext, value: Auth.types.on.assistants.create.value):
+async def on_assistant_create(ctx: Auth.types.AuthContext, value: Auth.types.AssistantsCreate):
     await _check_run_settings(ctx, value.get("context"), _configurable(value.get("config")))
     return _stamp(value, ctx)
 
 
 @auth.on.assistants.update
-async def on_assistant_update(ctx: Auth.types.AuthContext, value: Auth.types.on.assistants.update.value):
+async def on_assistant_update(ctx: Auth.types.AuthContext, value: Auth.types.AssistantsUpdate):
     await _check_run_settings(ctx, value.get("context"), _configurable(value.get("config")))
     if isinstance(value.get("metadata"), dict):
         _stamp(value, ctx)
@@ -179,13 +179,13 @@ async def on_assistants(ctx: Auth.types.AuthContext, value: dict[str, Any]):
 
 
 @auth.on.crons.create
-async def on_cron_create(ctx: Auth.types.AuthContext, value: Auth.types.on.crons.create.value):
+async def on_cron_create(ctx: Auth.types.AuthContext, value: Auth.types.CronsCreate):
     payload = value.get("payload") or {}
     context = payload.get("context")
     if not isinstance(context, dict):
         context = payload["context"] = {}  # a scheduled run has no token: it carries the owner
     await _check_run_settings(ctx, context, _configurable(payload.get("config")), inject_into=context)
-    return _stamp(value, ctx)  # type: ignore[arg-type]
+    return _stamp(value, ctx)
 
 
 @auth.on.crons
