@@ -18,7 +18,7 @@ from codelab_orchestrator.server.identity import (
 )
 from codelab_orchestrator.server.origins import OriginConfigError, origin_allowed, parse_origins
 from codelab_orchestrator.server.roots import WorkspaceNotAllowed, check_workspace
-from codelab_orchestrator.server.run_context import checked_context
+from codelab_orchestrator.server.run_context import check_workspace_allowed, with_identity
 
 
 @pytest.fixture
@@ -81,28 +81,44 @@ def test_identity_from_runtime_or_config():
     assert authenticated_user(None) is None and not is_served(_runtime({}, served=False))
 
 
-def test_context_of_imposes_the_token_and_checks_the_workspace(roots):
+def test_the_token_is_imposed_and_the_resolved_workspace_checked(roots):
+    from codelab_orchestrator.nodes.common import session_context
+    from codelab_orchestrator.state import SessionInfo, State
+
     workspace = str(roots / "a" / "project")
     user = SimpleNamespace(identity="alice", is_authenticated=True, project_id=None)
-    context = context_of(_runtime({"user_id": "mallory", "project_id": "p", "workspace": workspace}, user))
+    given = {"user_id": "mallory", "project_id": "p", "workspace": workspace}
+    context = context_of(_runtime(given, user))
     assert (context.user_id, context.project_id, context.workspace) == ("alice", "p", workspace)
     limited = SimpleNamespace(identity="alice", is_authenticated=True, project_id="shop")
-    assert context_of(_runtime({"project_id": "other", "workspace": workspace}, limited)).project_id == "shop"
+    assert context_of(_runtime({"project_id": "other"}, limited)).project_id == "shop"
+
+    fresh = State(messages=[])
+    assert session_context(fresh, _runtime({"workspace": workspace}, user)).user_id == "alice"
     with pytest.raises(WorkspaceNotAllowed):
-        context_of(_runtime({"workspace": str(roots / "outside")}, user))
-    with pytest.raises(WorkspaceNotAllowed):  # no workspace: the default '.' is not allowed served
-        context_of(_runtime({}, user))
+        session_context(fresh, _runtime({"workspace": str(roots / "outside")}, user))
+    with pytest.raises(WorkspaceNotAllowed):  # no workspace: the default '.' is not under a root
+        session_context(fresh, _runtime({}, user))
+    # a resumed session's recorded workspace is checked too (roots may have changed since)
+    old = State(messages=[], session=SessionInfo(workspace=str(roots / "outside"), user_id="alice",
+                                                 project_id="p", orchestrator=None))
+    with pytest.raises(WorkspaceNotAllowed):
+        session_context(old, _runtime({}, user))
     # served without auth (--no-auth): the context names the user, the roots still apply
-    assert context_of(_runtime({"user_id": "dev", "workspace": workspace})).user_id == "dev"
+    assert session_context(fresh, _runtime({"user_id": "dev", "workspace": workspace})).user_id == "dev"
     with pytest.raises(WorkspaceNotAllowed):
-        context_of(_runtime({"user_id": "dev", "workspace": str(roots / "outside")}))
+        session_context(fresh, _runtime({"user_id": "dev", "workspace": str(roots / "outside")}))
 
 
 def test_embedded_runs_keep_their_context(tmp_path, monkeypatch):
     monkeypatch.delenv("CODELAB_WORKSPACE_ROOTS", raising=False)
     context = Context(user_id="me", project_id="p", workspace=str(tmp_path))
-    assert checked_context(context, _runtime(context, served=False)) == context
-    assert context_of(None).workspace == str(os.path.realpath("."))
+    runtime = _runtime(context, served=False)
+    assert with_identity(context, runtime) is context
+    assert check_workspace_allowed(context, runtime) is context
+    monkeypatch.setenv("CODELAB_WORKSPACE_ROOTS", str(tmp_path / "elsewhere"))
+    with pytest.raises(WorkspaceNotAllowed):  # embedded, roots apply once configured
+        check_workspace_allowed(context, runtime)
 
 
 def test_scripted_models_need_the_flag(tmp_path, monkeypatch):
