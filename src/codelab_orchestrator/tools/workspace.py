@@ -3,14 +3,19 @@
 Rejected: absolute paths, ``~``, ``..`` segments, drive letters and
 backslashes (Windows-style), percent-encoded traversal, NUL bytes, and
 anything whose resolved location (after following symlinks) is outside the
-workspace root.
+workspace root. :meth:`Workspace.locate` adds the file policy (secret files,
+ignored files); opening then goes through :mod:`.safeio`, which cannot be
+redirected by a symlink swapped in after these checks.
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+
+from .filepolicy import FilePolicy
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -20,11 +25,14 @@ class WorkspaceError(ValueError):
 
 
 class Workspace:
-    def __init__(self, root: str | Path):
+    """One directory the tools may touch; ``deny`` extends the built-in secret patterns."""
+
+    def __init__(self, root: str | Path, deny: Iterable[str] = ()):
         path = Path(root).expanduser()
         if not path.is_dir():
             raise WorkspaceError(f"workspace {str(root)!r} is not an existing directory")
         self.root = path.resolve()
+        self.policy = FilePolicy(self.root, deny)
 
     def resolve(self, path: str | None) -> Path:
         """The absolute location of ``path`` (relative to the root), or :class:`WorkspaceError`."""
@@ -46,10 +54,26 @@ class Workspace:
                                  "to the workspace root")
         if ".." in pure.parts:
             raise WorkspaceError(f"{raw!r}: '..' is not allowed; paths must stay in the workspace")
-        resolved = (self.root / pure).resolve()
+        try:
+            resolved = (self.root / pure).resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise WorkspaceError(f"{raw!r} cannot be resolved: {exc}") from None
         if not resolved.is_relative_to(self.root):
             raise WorkspaceError(f"{raw!r}: resolves outside the workspace (symlink)")
         return resolved
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() or "."
+
+    def locate(self, path: str | None) -> PurePosixPath:
+        """The resolved workspace-relative path of ``path``, refused when the name asked for or
+        the file it leads to is protected (secret, key, credential, git metadata) or ignored."""
+        resolved = self.resolve(path)
+        rel = PurePosixPath(resolved.relative_to(self.root).as_posix())
+        asked = str(PurePosixPath(str(path).strip())) if path not in (None, "") else "."
+        is_dir = resolved.is_dir()
+        for candidate in dict.fromkeys((asked, rel.as_posix())):
+            reason = self.policy.refusal(candidate, is_dir)
+            if reason:
+                raise WorkspaceError(reason)
+        return rel
