@@ -44,8 +44,9 @@ class SpecialistRunner:
     def run(self, request: TaskRequest) -> TaskOutcome:
         config = request.agent.config
         recorder = ToolRecorder()
-        tools = build_tools(config.tools, Workspace(request.context.workspace),
-                            config.allowed_commands, recorder) if config.tools else []
+        tools = build_tools(config.tools, Workspace(request.context.workspace, config.deny_files),
+                            config.allowed_commands, recorder,
+                            allow_network=config.allow_network) if config.tools else []
         by_name = {tool.name: tool for tool in tools}
         model = get_chat_model(config.model, temperature=config.temperature,
                                max_tokens=config.max_tokens)

@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 
 import pathspec
 
-DEFAULT_DENY: tuple[str, ...] = (
+SECRET_PATTERNS: tuple[str, ...] = (
     # environment files (.env, .env.local, .envrc, prod.env)
     ".env*", "*.env",
     # private keys and key stores
@@ -37,9 +37,11 @@ DEFAULT_DENY: tuple[str, ...] = (
     "secrets.json", "secrets.yml", "secrets.yaml", "secrets.toml", "secrets.ini", ".secrets",
     # directories that hold little else
     ".ssh/", ".aws/", ".gnupg/", ".docker/", ".kube/", ".azure/", ".config/gcloud/",
-    # git metadata: hooks and config are run by git outside the sandbox
-    ".git/", ".git",
 )
+# Git metadata: hooks and config are run by git outside the sandbox. Commands see it
+# read-only (git status, diff, log); file tools do not touch it.
+GIT_PATTERNS: tuple[str, ...] = (".git/", ".git")
+DEFAULT_DENY: tuple[str, ...] = SECRET_PATTERNS + GIT_PATTERNS
 IGNORE_FILES: tuple[str, ...] = (".gitignore", ".codelabignore")
 MAX_IGNORE_FILE_BYTES = 256_000
 
@@ -71,11 +73,13 @@ class FilePolicy:
         self.root = os.fspath(root)
         self.extra_deny = tuple(p for p in deny if p and p.strip())
         self._deny = _spec(DEFAULT_DENY + self.extra_deny)
+        self._secret = _spec(SECRET_PATTERNS + self.extra_deny)
 
     def denied(self, rel: str, is_dir: bool = False) -> bool:
         return self._deny.match_file(_as_dir(rel) if is_dir else rel)
 
-    def ignored_by(self, rel: str, is_dir: bool = False) -> str | None:
+    def ignored_by(self, rel: str, is_dir: bool = False,
+                   names: tuple[str, ...] = IGNORE_FILES) -> str | None:
         """The ignore file that excludes ``rel`` (checked at every level on the way), or None."""
         parts = PurePosixPath(rel).parts
         verdict: tuple[bool, str] | None = None
@@ -83,7 +87,7 @@ class FilePolicy:
             base = "/".join(parts[:depth])
             tail = "/".join(parts[depth:])
             candidate = _as_dir(tail) if is_dir else tail
-            for name in IGNORE_FILES:
+            for name in names:
                 spec = self._spec_at(base, name)
                 if spec is None:
                     continue
@@ -102,6 +106,14 @@ class FilePolicy:
         if source:
             return f"{rel!r} is excluded by {source}; file tools do not read or write ignored files"
         return None
+
+    def hidden_from_commands(self, rel: str, is_dir: bool = False) -> bool:
+        """Masked inside the command sandbox: secret patterns (not git metadata, which git
+        itself needs) and what ``.codelabignore`` keeps away from agents."""
+        candidate = _as_dir(rel) if is_dir else rel
+        if self._secret.match_file(candidate):
+            return True
+        return self.ignored_by(rel, is_dir, names=(".codelabignore",)) is not None
 
     def _spec_at(self, base: str, name: str) -> pathspec.GitIgnoreSpec | None:
         path = os.path.join(self.root, base, name)

@@ -173,7 +173,7 @@ def _single_text(ws: Workspace, rel: PurePosixPath) -> str | None:
 
 def write_file(ws: Workspace, path: str, content: str) -> str:
     """Write atomically (temp file + rename), creating parent directories."""
-    rel = ws.locate(path)
+    rel = ws.locate(path, write=True)
     if not rel.parts or safeio.kind(ws.root, rel) == "dir":
         raise WorkspaceError(f"{path!r} is a directory")
     safeio.write_atomic(ws.root, rel, content.encode())
@@ -181,7 +181,7 @@ def write_file(ws: Workspace, path: str, content: str) -> str:
 
 
 def edit_file(ws: Workspace, path: str, old: str, new: str) -> str:
-    rel = ws.locate(path)
+    rel = ws.locate(path, write=True)
     if safeio.kind(ws.root, rel) != "file":
         raise WorkspaceError(f"{path!r} does not exist; use write_file to create it")
     if not old:
@@ -199,7 +199,7 @@ def edit_file(ws: Workspace, path: str, old: str, new: str) -> str:
 
 
 def create_directory(ws: Workspace, path: str) -> str:
-    rel = ws.locate(path)
+    rel = ws.locate(path, write=True)
     if safeio.kind(ws.root, rel) not in (None, "dir"):
         raise WorkspaceError(f"{path!r} exists and is a file")
     existed = safeio.make_dirs(ws.root, rel)

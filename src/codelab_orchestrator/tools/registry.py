@@ -49,6 +49,8 @@ class ToolEnv:
     recorder: ToolRecorder
     allowed_commands: list[str]
     command_timeout: float = commands.DEFAULT_TIMEOUT_S
+    allow_network: bool = False
+    command_policy: str = "sandbox"
 
 
 def list_files(env: ToolEnv, path: str = ".", recursive: bool = False) -> str:
@@ -91,10 +93,12 @@ def create_directory(env: ToolEnv, path: str) -> str:
 
 
 def run_command(env: ToolEnv, command: str) -> str:
-    """Run a program in the workspace root, without a shell (no pipes, no redirection).
-    Only the programs allowed for this agent may run. Returns the exit code and output."""
+    """Run a program in the workspace root, without a shell (no pipes, no redirection), in a
+    sandbox: only the workspace is writable, no network unless allowed. Only the programs
+    allowed for this agent may run. Returns the exit code and output."""
     try:
-        return commands.run_command(env.ws, command, env.allowed_commands, env.command_timeout)
+        return commands.run_command(env.ws, command, env.allowed_commands, env.command_timeout,
+                                    allow_network=env.allow_network, policy=env.command_policy)
     finally:
         env.recorder.add("commands", {"command": command})
 
@@ -132,10 +136,12 @@ def _guarded(name: str, env: ToolEnv, **kwargs: Any) -> str:
 
 
 def build_tools(names: list[str], ws: Workspace, allowed_commands: list[str],
-                recorder: ToolRecorder, command_timeout: float = commands.DEFAULT_TIMEOUT_S) -> list[BaseTool]:
+                recorder: ToolRecorder, command_timeout: float = commands.DEFAULT_TIMEOUT_S,
+                *, allow_network: bool = False, command_policy: str = "sandbox") -> list[BaseTool]:
     """LangChain tools for ``names`` bound to this workspace; an unknown name is a ``KeyError``
     (rows are validated on write, so that only happens if registry and schema disagree)."""
-    env = ToolEnv(ws, recorder, list(allowed_commands), command_timeout)
+    env = ToolEnv(ws, recorder, list(allowed_commands), command_timeout, allow_network,
+                  command_policy)
     return [
         StructuredTool(
             name=name, description=(TOOLS[name].__doc__ or name).strip(), args_schema=_schema(name),

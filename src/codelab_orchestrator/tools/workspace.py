@@ -11,6 +11,7 @@ redirected by a symlink swapped in after these checks.
 from __future__ import annotations
 
 import re
+import sys
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,10 @@ class Workspace:
             raise WorkspaceError(f"workspace {str(root)!r} is not an existing directory")
         self.root = path.resolve()
         self.policy = FilePolicy(self.root, deny)
+        # The Python running this process, when it lives in the workspace: code written there
+        # would run outside any sandbox, so the write tools leave it alone.
+        self.protected = [p for p in dict.fromkeys(Path(x).resolve() for x in (sys.prefix, sys.base_prefix))
+                          if p.is_relative_to(self.root) and p != self.root]
 
     def resolve(self, path: str | None) -> Path:
         """The absolute location of ``path`` (relative to the root), or :class:`WorkspaceError`."""
@@ -65,10 +70,13 @@ class Workspace:
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() or "."
 
-    def locate(self, path: str | None) -> PurePosixPath:
+    def locate(self, path: str | None, write: bool = False) -> PurePosixPath:
         """The resolved workspace-relative path of ``path``, refused when the name asked for or
         the file it leads to is protected (secret, key, credential, git metadata) or ignored."""
         resolved = self.resolve(path)
+        if write and any(resolved.is_relative_to(p) for p in self.protected):
+            raise WorkspaceError(f"{path!r} is inside the Python installation that runs the "
+                                 "orchestrator; it cannot be changed from here")
         rel = PurePosixPath(resolved.relative_to(self.root).as_posix())
         asked = str(PurePosixPath(str(path).strip())) if path not in (None, "") else "."
         is_dir = resolved.is_dir()
