@@ -8,9 +8,13 @@ Three steps, each usable on its own by the task runtime:
 2. :func:`decide_command` applies the orchestrator's ``command_policy`` to
    whether a sandbox is available: run, needs approval, or refuse. Nothing
    runs unsandboxed without an approval.
-3. :func:`run_command` / :func:`run_command_async` run it (sandboxed when a
-   sandbox exists), with a time limit that kills the whole process tree and
+3. :func:`run_prepared` / :func:`run_prepared_async` run it (sandboxed when
+   a sandbox exists), with a time limit that kills the whole process tree and
    capped output, and return text for the model with secrets redacted.
+
+:func:`run_command` / :func:`run_command_async` do all three; a command that
+needs approval raises :class:`CommandNeedsApproval` there, so a runtime that
+can ask a person calls the steps itself (see the README's sandbox section).
 """
 
 from __future__ import annotations
@@ -114,14 +118,15 @@ def _launch(ws: Workspace, prepared: PreparedCommand, sandboxed: bool,
     if executable is None:
         raise WorkspaceError(f"{prepared.program!r} is not installed on this machine")
     argv = [executable, *prepared.argv[1:]]
-    env = sandbox.sandbox_env(ws.root)
     if sandboxed:
         return sandbox.bwrap_argv(ws, argv, allow_network=allow_network), {"PATH": "/usr/bin:/bin"}
-    return argv, env
+    return argv, sandbox.sandbox_env(ws.root)
 
 
-def _gate(ws: Workspace, command: str, allowed: list[str], policy: str,
-          approved: bool) -> tuple[PreparedCommand, CommandDecision]:
+def gate_command(ws: Workspace, command: str, allowed: list[str], policy: str = "sandbox",
+                 approved: bool = False) -> tuple[PreparedCommand, CommandDecision]:
+    """:func:`prepare_command` + :func:`decide_command`: raises for a refused command, and
+    :class:`CommandNeedsApproval` when one is needed and ``approved`` is false."""
     prepared = prepare_command(ws, command, allowed)
     decision = decide_command(policy)
     if decision.action is Decision.REFUSE:
@@ -148,34 +153,48 @@ def _report(prepared: PreparedCommand, done: Finished, timeout: float, sandboxed
     return redact(f"exit code {done.returncode}\n{output}".rstrip())
 
 
-def run_command(ws: Workspace, command: str, allowed: list[str],
-                timeout: float = DEFAULT_TIMEOUT_S, *, allow_network: bool = False,
-                policy: str = "sandbox", approved: bool = False) -> str:
-    """Run ``command`` per :func:`decide_command`; ``approved`` is a person's yes for a command
-    that needed one (otherwise :class:`CommandNeedsApproval` is raised)."""
-    prepared, decision = _gate(ws, command, allowed, policy, approved)
-    argv, env = _launch(ws, prepared, decision.sandboxed, allow_network)
+def run_prepared(ws: Workspace, prepared: PreparedCommand, *, sandboxed: bool,
+                 timeout: float = DEFAULT_TIMEOUT_S, allow_network: bool = False) -> str:
+    """Run an already checked (and, if needed, approved) command. ``sandboxed=False`` runs it
+    unconfined (scrubbed environment, process group killed at the limit): only after approval."""
+    argv, env = _launch(ws, prepared, sandboxed, allow_network)
     try:
         done = run_capped(argv, cwd=str(ws.root), env=env, timeout=timeout,
                           max_bytes=MAX_OUTPUT_CHARS + 1)
     except OSError as exc:
         raise WorkspaceError(f"{prepared.program} could not start: {exc.strerror or exc}") from None
-    return _report(prepared, done, timeout, decision.sandboxed)
+    return _report(prepared, done, timeout, sandboxed)
 
 
-async def run_command_async(ws: Workspace, command: str, allowed: list[str],
-                            timeout: float = DEFAULT_TIMEOUT_S, *, allow_network: bool = False,
-                            policy: str = "sandbox", approved: bool = False) -> str:
-    """:func:`run_command` for asyncio: cancelling the caller kills the command's processes.
-    The checks and the sandbox set-up (a walk of the workspace) run in a worker thread."""
-    def setup() -> tuple[PreparedCommand, CommandDecision, list[str], dict[str, str]]:
-        prepared, decision = _gate(ws, command, allowed, policy, approved)
-        return prepared, decision, *_launch(ws, prepared, decision.sandboxed, allow_network)
-
-    prepared, decision, argv, env = await asyncio.to_thread(setup)
+async def run_prepared_async(ws: Workspace, prepared: PreparedCommand, *, sandboxed: bool,
+                             timeout: float = DEFAULT_TIMEOUT_S,
+                             allow_network: bool = False) -> str:
+    """:func:`run_prepared` for asyncio; cancelling the caller kills the command's processes.
+    The sandbox set-up (a walk of the workspace) runs in a worker thread."""
+    argv, env = await asyncio.to_thread(_launch, ws, prepared, sandboxed, allow_network)
     try:
         done = await run_capped_async(argv, cwd=str(ws.root), env=env, timeout=timeout,
                                       max_bytes=MAX_OUTPUT_CHARS + 1)
     except OSError as exc:
         raise WorkspaceError(f"{prepared.program} could not start: {exc.strerror or exc}") from None
-    return _report(prepared, done, timeout, decision.sandboxed)
+    return _report(prepared, done, timeout, sandboxed)
+
+
+def run_command(ws: Workspace, command: str, allowed: list[str],
+                timeout: float = DEFAULT_TIMEOUT_S, *, allow_network: bool = False,
+                policy: str = "sandbox", approved: bool = False) -> str:
+    """Check, decide and run ``command``; ``approved`` is a person's yes for a command that
+    needed one (without it, :class:`CommandNeedsApproval` is raised)."""
+    prepared, decision = gate_command(ws, command, allowed, policy, approved)
+    return run_prepared(ws, prepared, sandboxed=decision.sandboxed, timeout=timeout,
+                        allow_network=allow_network)
+
+
+async def run_command_async(ws: Workspace, command: str, allowed: list[str],
+                            timeout: float = DEFAULT_TIMEOUT_S, *, allow_network: bool = False,
+                            policy: str = "sandbox", approved: bool = False) -> str:
+    """:func:`run_command` for asyncio: cancelling the caller kills the command's processes."""
+    prepared, decision = await asyncio.to_thread(gate_command, ws, command, allowed, policy,
+                                                 approved)
+    return await run_prepared_async(ws, prepared, sandboxed=decision.sandboxed,
+                                    timeout=timeout, allow_network=allow_network)

@@ -12,10 +12,11 @@ What a sandboxed program sees:
   the repository's common directory), so ``git status``/``diff``/``log``
   work but hooks and config, which git would later run *outside* the
   sandbox, cannot be planted; secret files of the workspace (the file
-  policy's deny-list and ``.codelabignore``) masked;
+  policy's deny-list and ``.codelabignore``) and hard-linked files masked;
 - a private ``/tmp`` (``HOME`` is ``/tmp/home``), fresh ``/proc`` and
-  ``/dev``, new PID/IPC/UTS/user namespaces, no capabilities, and no network
-  unless the agent row allows it;
+  ``/dev``, new PID/IPC/UTS/user namespaces (no nested user namespaces where
+  bwrap supports that), no capabilities, and no network unless the agent row
+  allows it;
 - an environment of ``PATH``, ``HOME``, ``LANG``, ``TMPDIR``, ``TERM`` only.
 
 The program is PID 1's only child in its own PID namespace, and bwrap dies
@@ -28,6 +29,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,12 @@ MAX_MASKS = 2000
 class SandboxStatus:
     available: bool
     detail: str  # the bwrap version, or why there is no sandbox
+    # Extra flags that worked in the probe: a user namespace in which no further user
+    # namespace can be made (fewer kernel paths to attack); [] where bwrap cannot do that.
+    userns_flags: tuple[str, ...] = ()
+
+
+USERNS_FLAGS = ("--unshare-user", "--disable-userns")
 
 
 def bwrap_path() -> str | None:
@@ -70,20 +78,31 @@ def sandbox_status() -> SandboxStatus:
     bwrap = bwrap_path()
     if bwrap is None:
         return SandboxStatus(False, "bubblewrap (bwrap) is not installed")
+    failure = ""
+    for flags in (USERNS_FLAGS, ()):
+        failure = _probe(flags)
+        if not failure:
+            version = subprocess.run([bwrap, "--version"], capture_output=True,
+                                     text=True).stdout.strip()
+            return SandboxStatus(True, version or "bubblewrap", flags)
+    return SandboxStatus(False, failure)
+
+
+def _probe(flags: tuple[str, ...]) -> str:
+    """Start ``true`` in a sandbox built exactly as for a command; the failure, or ''."""
     with tempfile.TemporaryDirectory(prefix="codelab-probe-") as probe:
         true = shutil.which("true", path="/usr/bin:/bin") or "/bin/true"
-        argv = bwrap_argv(Workspace(probe), [true], allow_network=False)
+        argv = bwrap_argv(Workspace(probe), [true], allow_network=False, userns_flags=flags)
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=20,
                                   stdin=subprocess.DEVNULL, env=_bwrap_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return SandboxStatus(False, f"bubblewrap failed to start: {exc}")
+            return f"bubblewrap failed to start: {exc}"
     if done.returncode != 0:
         reason = (done.stderr or done.stdout).strip().splitlines()
-        return SandboxStatus(False, "bubblewrap cannot start a sandbox here: "
-                             + (reason[-1] if reason else f"exit code {done.returncode}"))
-    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
-    return SandboxStatus(True, version or "bubblewrap")
+        return ("bubblewrap cannot start a sandbox here: "
+                + (reason[-1] if reason else f"exit code {done.returncode}"))
+    return ""
 
 
 def _bwrap_env() -> dict[str, str]:
@@ -166,7 +185,8 @@ def git_metadata(root: Path) -> list[Path]:
 
 
 def masked_files(ws: Workspace) -> list[tuple[Path, bool]]:
-    """Secret files and directories of the workspace to hide from commands, (path, is_dir)."""
+    """Files and directories of the workspace to hide from commands, (path, is_dir): secrets
+    by name, ``.codelabignore``, and hard-linked files (their other name may be outside)."""
     masks: list[tuple[Path, bool]] = []
     for directory, dirs, files in os.walk(ws.root):
         base = Path(directory)
@@ -183,7 +203,13 @@ def masked_files(ws: Workspace) -> list[tuple[Path, bool]]:
         dirs[:] = kept
         for name in files:
             path = base / name
-            if not path.is_symlink() and ws.policy.hidden_from_commands((rel_base / name).as_posix()):
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if st.st_nlink > 1 or ws.policy.hidden_from_commands((rel_base / name).as_posix()):
                 masks.append((path, False))
         if len(masks) > MAX_MASKS:
             raise WorkspaceError(f"the workspace has more than {MAX_MASKS} protected files to hide "
@@ -222,13 +248,16 @@ def check_workspace_root(root: Path) -> None:
                              "directory")
 
 
-def bwrap_argv(ws: Workspace, argv: list[str], *, allow_network: bool) -> list[str]:
+def bwrap_argv(ws: Workspace, argv: list[str], *, allow_network: bool,
+               userns_flags: tuple[str, ...] | None = None) -> list[str]:
     """The full ``bwrap ... -- argv`` command line for running ``argv`` in ``ws``."""
     root = ws.root
     check_workspace_root(root)
+    if userns_flags is None:
+        userns_flags = sandbox_status().userns_flags
     bwrap = bwrap_path() or "bwrap"
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "sandbox"]
+    args = [bwrap, "--unshare-all", *userns_flags, "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--hostname", "sandbox"]
     if allow_network:
         args.append("--share-net")
     args += _system_args(allow_network)
