@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -341,7 +342,7 @@ def _race(swap: Callable[[Arena, threading.Event], None],
         try:
             while time.monotonic() < deadline:
                 result = _tool(action, box, i)
-                key = result.splitlines()[0][:160] if result else ""
+                key = re.sub(r"\d+", "N", result.splitlines()[0][:160]) if result else ""
                 if any(s in result for s in box.secrets):
                     key = result  # keep the whole leak for the checker
                 outputs[key] = outputs.get(key, 0) + 1

@@ -24,12 +24,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 SECRET_NAME = re.compile(
-    r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION"
+    r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|AUTH|COOKIE"
     r"|DATABASE_URL|DATABASE_URI|_DSN|CONNECTION_STRING|WEBHOOK)",
     re.IGNORECASE,
 )
 # Names that match the pattern but hold no secret (paths, switches, key names).
-NOT_SECRET = re.compile(r"(_PATH|_FILE|_DIR|_HOME|_ID|_REGION|_USER|_USERNAME|_MODE)$|^KEY_?NAME",
+NOT_SECRET = re.compile(r"(_PATH|_FILE|_DIR|_HOME|_ID|_REGION|_USER|_USERNAME|_MODE|_SOCK)$"
+                        r"|^KEY_?NAME|^XAUTHORITY$|^TOKENIZERS_",
                         re.IGNORECASE)
 URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^@\s/]+)@")
 MIN_SECRET_LENGTH = 6

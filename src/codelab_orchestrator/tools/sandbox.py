@@ -157,8 +157,8 @@ def _interpreter_roots(root: Path) -> list[Path]:
 
 
 def git_metadata(root: Path) -> list[Path]:
-    """Git directories to show read-only: ``root/.git``, or a worktree's gitdir and the
-    repository's common directory."""
+    """Git metadata to show read-only: ``root/.git``, or for a worktree its ``.git`` file,
+    the gitdir it names and the repository's common directory."""
     dotgit = root / ".git"
     if dotgit.is_symlink():
         return []
@@ -175,7 +175,9 @@ def git_metadata(root: Path) -> list[Path]:
     gitdir = (root / line.removeprefix("gitdir:").strip()).resolve()
     if not gitdir.is_dir():
         return []
-    found = [gitdir]
+    # The .git file itself too: pointed elsewhere, it would make git outside the sandbox
+    # read a config (core.fsmonitor, hooks) planted in the workspace.
+    found = [dotgit, gitdir]
     common_file = gitdir / "commondir"
     if common_file.is_file():
         common = (gitdir / common_file.read_text(errors="replace").strip()).resolve()
