@@ -18,8 +18,10 @@ The patterns are read on every check that needs them but parsed once per
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -46,20 +48,40 @@ IGNORE_FILES: tuple[str, ...] = (".gitignore", ".codelabignore")
 MAX_IGNORE_FILE_BYTES = 256_000
 
 
+class Patterns:
+    """A gitignore spec with a one-regex pre-check: most paths match no pattern at all, and
+    one combined ``re.match`` answers that ~20x faster than trying each pattern in turn."""
+
+    def __init__(self, lines: Iterable[str]):
+        self.spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
+        sources = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in self.spec.patterns
+                   if getattr(p, "regex", None) is not None and p.include is not None]
+        self._any = re.compile("|".join(f"(?:{r})" for r in sources)) if sources else None
+
+    def check(self, path: str) -> bool | None:
+        """True: excluded; False: re-included by a ``!`` pattern; None: no pattern matches."""
+        if self._any is None or not self._any.match(path):
+            return None
+        return self.spec.check_file(path).include
+
+    def matches(self, path: str) -> bool:
+        return bool(self.check(path))
+
+
 @lru_cache(maxsize=64)
-def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+def _spec(patterns: tuple[str, ...]) -> Patterns:
+    return Patterns(patterns)
 
 
 @lru_cache(maxsize=1024)
-def _ignore_file(path: str, mtime_ns: int, size: int) -> pathspec.GitIgnoreSpec | None:
+def _ignore_file(path: str, mtime_ns: int, size: int) -> Patterns | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
         lines = handle.read(MAX_IGNORE_FILE_BYTES).decode("utf-8", "replace").splitlines()
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return Patterns(lines) if lines else None
 
 
 class FilePolicy:
@@ -74,9 +96,20 @@ class FilePolicy:
         self.extra_deny = tuple(p for p in deny if p and p.strip())
         self._deny = _spec(DEFAULT_DENY + self.extra_deny)
         self._secret = _spec(SECRET_PATTERNS + self.extra_deny)
+        self._memo: dict[str, Patterns | None] | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within a walk, look each ignore file up once (outside, every check re-reads them,
+        so an edited ``.gitignore`` counts at once)."""
+        self._memo = {}
+        try:
+            yield
+        finally:
+            self._memo = None
 
     def denied(self, rel: str, is_dir: bool = False) -> bool:
-        return self._deny.match_file(_as_dir(rel) if is_dir else rel)
+        return self._deny.matches(_as_dir(rel) if is_dir else rel)
 
     def ignored_by(self, rel: str, is_dir: bool = False,
                    names: tuple[str, ...] = IGNORE_FILES) -> str | None:
@@ -91,9 +124,9 @@ class FilePolicy:
                 spec = self._spec_at(base, name)
                 if spec is None:
                     continue
-                result = spec.check_file(candidate)
-                if result.include is not None:
-                    verdict = (result.include, f"{base}/{name}" if base else name)
+                result = spec.check(candidate)
+                if result is not None:
+                    verdict = (result, f"{base}/{name}" if base else name)
         return verdict[1] if verdict and verdict[0] else None
 
     def refusal(self, rel: str, is_dir: bool = False) -> str | None:
@@ -107,23 +140,28 @@ class FilePolicy:
             return f"{rel!r} is excluded by {source}; file tools do not read or write ignored files"
         return None
 
-    def hidden_from_commands(self, rel: str, is_dir: bool = False) -> bool:
+    def hidden_from_commands(self, rel: str, is_dir: bool = False,
+                             check_ignore: bool = True) -> bool:
         """Masked inside the command sandbox: secret patterns (not git metadata, which git
-        itself needs) and what ``.codelabignore`` keeps away from agents."""
+        itself needs) and what ``.codelabignore`` keeps away from agents (``check_ignore``
+        False: the caller knows no ``.codelabignore`` is on the way)."""
         candidate = _as_dir(rel) if is_dir else rel
-        if self._secret.match_file(candidate):
+        if self._secret.matches(candidate):
             return True
-        return self.ignored_by(rel, is_dir, names=(".codelabignore",)) is not None
+        return check_ignore and self.ignored_by(rel, is_dir, names=(".codelabignore",)) is not None
 
-    def _spec_at(self, base: str, name: str) -> pathspec.GitIgnoreSpec | None:
+    def _spec_at(self, base: str, name: str) -> Patterns | None:
         path = os.path.join(self.root, base, name)
+        if self._memo is not None and path in self._memo:
+            return self._memo[path]
         try:
             st = os.stat(path, follow_symlinks=False)
+            found = _ignore_file(path, st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
         except OSError:
-            return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        return _ignore_file(path, st.st_mtime_ns, st.st_size)
+            found = None
+        if self._memo is not None:
+            self._memo[path] = found
+        return found
 
 
 def _as_dir(rel: str) -> str:

@@ -61,13 +61,14 @@ def _walk_files(ws: Workspace, rel: PurePosixPath) -> Iterator[tuple[PurePosixPa
     """Regular files below ``rel`` as (path, directory descriptor, name); skipped, protected and
     ignored directories are pruned, symlinks are not followed (a file reached through a link
     inside the workspace is found under its own name)."""
-    for directory, dirs, files, dir_fd in safeio.walk(ws.root, rel):
-        dirs[:] = sorted(d for d in dirs if not _skipped_dir(d)
-                         and _visible(ws, directory / d, True))
-        for name in sorted(files):
-            path = directory / name
-            if _visible(ws, path, False):
-                yield path, dir_fd, name
+    with ws.policy.batch():
+        for directory, dirs, files, dir_fd in safeio.walk(ws.root, rel):
+            dirs[:] = sorted(d for d in dirs if not _skipped_dir(d)
+                             and _visible(ws, directory / d, True))
+            for name in sorted(files):
+                path = directory / name
+                if _visible(ws, path, False):
+                    yield path, dir_fd, name
 
 
 def list_files(ws: Workspace, path: str = ".", recursive: bool = False) -> str:

@@ -189,30 +189,44 @@ def git_metadata(root: Path) -> list[Path]:
 def masked_files(ws: Workspace) -> list[tuple[Path, bool]]:
     """Files and directories of the workspace to hide from commands, (path, is_dir): secrets
     by name, ``.codelabignore``, and hard-linked files (their other name may be outside)."""
+    with ws.policy.batch():
+        return _masks(ws)
+
+
+def _masks(ws: Workspace) -> list[tuple[Path, bool]]:
+    # Plain strings and one flag per directory (is a .codelabignore in force here?): this
+    # walk runs before every command, over workspaces of tens of thousands of files.
     masks: list[tuple[Path, bool]] = []
-    for directory, dirs, files in os.walk(ws.root):
-        base = Path(directory)
-        rel_base = base.relative_to(ws.root)
+    root = str(ws.root)
+    policy = ws.policy
+    ignore_active: dict[str, bool] = {}
+    for directory, dirs, files in os.walk(root):
+        rel_base = os.path.relpath(directory, root)
+        rel_base = "" if rel_base == "." else rel_base + "/"
+        parent = os.path.dirname(directory)
+        active = ignore_active.get(parent, False) or ".codelabignore" in files
+        ignore_active[directory] = active
         kept = []
         for name in sorted(dirs):
-            path = base / name
-            if name in MASK_WALK_SKIP or path.is_symlink():
+            path = os.path.join(directory, name)
+            if name in MASK_WALK_SKIP or os.path.islink(path):
                 continue
-            if ws.policy.hidden_from_commands((rel_base / name).as_posix(), True):
-                masks.append((path, True))
+            if policy.hidden_from_commands(rel_base + name, True, check_ignore=active):
+                masks.append((Path(path), True))
             else:
                 kept.append(name)
         dirs[:] = kept
         for name in files:
-            path = base / name
+            path = os.path.join(directory, name)
             try:
-                st = path.lstat()
+                st = os.lstat(path)
             except OSError:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue
-            if st.st_nlink > 1 or ws.policy.hidden_from_commands((rel_base / name).as_posix()):
-                masks.append((path, False))
+            if st.st_nlink > 1 or policy.hidden_from_commands(rel_base + name,
+                                                              check_ignore=active):
+                masks.append((Path(path), False))
         if len(masks) > MAX_MASKS:
             raise WorkspaceError(f"the workspace has more than {MAX_MASKS} protected files to hide "
                                  "from commands; narrow the deny-list or .codelabignore")
