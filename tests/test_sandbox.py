@@ -267,6 +267,23 @@ def test_workspace_secrets_are_masked_for_commands(ws, needs_sandbox):
     assert "keep out" not in out and "print('hi')" in out
 
 
+def test_the_orchestrators_own_data_is_out_of_reach(tmp_path, monkeypatch, needs_sandbox):
+    root = tmp_path / "p"
+    (root / ".codelab").mkdir(parents=True)
+    (root / ".codelab" / "codelab.sqlite").write_text("every user's agents\n")
+    (root / "state.db").write_text("checkpoints\n")
+    monkeypatch.setenv("CODELAB_HOME", str(root / ".codelab"))
+    monkeypatch.setenv("CODELAB_CHECKPOINT_URL", f"sqlite:///{root / 'state.db'}")
+    ws = Workspace(root)
+    for path in (".codelab/codelab.sqlite", "state.db"):
+        with pytest.raises(WorkspaceError, match="orchestrator's own data"):
+            files.read_file(ws, path)
+    with pytest.raises(WorkspaceError, match="orchestrator's own data"):
+        files.write_file(ws, ".codelab/x", "x")
+    out = run_command(ws, "cat .codelab/codelab.sqlite state.db", ["cat"])
+    assert "every user" not in out and "checkpoints" not in out
+
+
 def test_forbidden_workspace_roots():
     with pytest.raises(WorkspaceError, match="system directory"):
         sandbox.bwrap_argv(Workspace("/usr"), ["true"], allow_network=False, userns_flags=())

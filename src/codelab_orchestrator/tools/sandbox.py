@@ -283,6 +283,11 @@ def bwrap_argv(ws: Workspace, argv: list[str], *, allow_network: bool,
         args += ["--ro-bind", str(path), str(path)]
     for path in git_metadata(root):
         args += ["--ro-bind", str(path), str(path)]
+    for path in ws.private:
+        if path.is_dir():
+            args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+        elif path.is_file():
+            args += ["--ro-bind", "/dev/null", str(path)]
     for path, is_dir in masked_files(ws):
         args += (["--tmpfs", str(path), "--remount-ro", str(path)] if is_dir
                  else ["--ro-bind", "/dev/null", str(path)])

@@ -10,6 +10,7 @@ redirected by a symlink swapped in after these checks.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import urllib.parse
@@ -19,6 +20,24 @@ from pathlib import Path, PurePosixPath
 from .filepolicy import FilePolicy
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def orchestrator_data_paths() -> list[Path]:
+    """Where this process keeps its data: ``CODELAB_HOME`` (else ``~/.codelab``) and SQLite
+    files named by ``DATABASE_URL`` / ``CODELAB_CHECKPOINT_URL`` (read from the environment
+    here, as persistence does, so tools need not import it)."""
+    found = [Path(os.environ.get("CODELAB_HOME") or Path.home() / ".codelab").expanduser()]
+    for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL"):
+        url = os.environ.get(var, "")
+        if url.startswith("sqlite") and ":///" in url:
+            found.append(Path(url.split(":///", 1)[1].split("?", 1)[0]).expanduser())
+    out = []
+    for path in found:
+        try:
+            out.append(path.resolve())
+        except (OSError, RuntimeError):
+            continue
+    return out
 
 
 class WorkspaceError(ValueError):
@@ -38,6 +57,10 @@ class Workspace:
         # would run outside any sandbox, so the write tools leave it alone.
         self.protected = [p for p in dict.fromkeys(Path(x).resolve() for x in (sys.prefix, sys.base_prefix))
                           if p.is_relative_to(self.root) and p != self.root]
+        # The orchestrator's own data (agents of every user, checkpoints), when it lives in
+        # the workspace: neither read nor written by tools, masked for commands.
+        self.private = [p for p in orchestrator_data_paths()
+                        if p.is_relative_to(self.root) and p != self.root]
 
     def resolve(self, path: str | None) -> Path:
         """The absolute location of ``path`` (relative to the root), or :class:`WorkspaceError`."""
@@ -74,6 +97,9 @@ class Workspace:
         """The resolved workspace-relative path of ``path``, refused when the name asked for or
         the file it leads to is protected (secret, key, credential, git metadata) or ignored."""
         resolved = self.resolve(path)
+        if any(resolved.is_relative_to(p) for p in self.private):
+            raise WorkspaceError(f"{path!r} holds the orchestrator's own data; tools do not "
+                                 "read or write it")
         if write and any(resolved.is_relative_to(p) for p in self.protected):
             raise WorkspaceError(f"{path!r} is inside the Python installation that runs the "
                                  "orchestrator; it cannot be changed from here")
