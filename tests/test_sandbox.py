@@ -14,18 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from langchain.tools import ToolRuntime
 
+from codelab_orchestrator.context import TaskContext
 from codelab_orchestrator.persistence.defaults import DEV_COMMANDS
 from codelab_orchestrator.persistence.schemas import ConfigValidationError, validate_config
-from codelab_orchestrator.tools import (
-    ToolRecorder,
-    Workspace,
-    WorkspaceError,
-    build_tools,
-    commands,
-    files,
-    sandbox,
-)
+from codelab_orchestrator.tools import TOOLS, Workspace, WorkspaceError, commands, files, sandbox
 from codelab_orchestrator.tools.commands import (
     CommandNeedsApproval,
     Decision,
@@ -58,6 +52,12 @@ def ws(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:pw-db-secret@127.0.0.1:5432/app")
     return Workspace(root)
+
+
+def call_tool(name, context, **args):
+    runtime = ToolRuntime(state={}, context=context, config={}, stream_writer=lambda _: None,
+                          tool_call_id="call-1", store=None)
+    return asyncio.run(TOOLS[name].ainvoke({**args, "runtime": runtime}))
 
 
 def py(code: str) -> str:
@@ -108,10 +108,57 @@ def test_without_a_sandbox_nothing_runs_silently(ws, monkeypatch):
 
 def test_the_tool_reports_that_approval_is_needed(ws, monkeypatch):
     monkeypatch.setattr(sandbox, "sandbox_status", lambda: MISSING)
-    recorder = ToolRecorder()
-    [tool] = build_tools(["run_command"], ws, ["python3"], recorder)
-    out = tool.invoke({"command": "python3 -c 'print(1)'"})
+    context = TaskContext(workspace=str(ws.root), allowed_commands=("python3",))
+    out = call_tool("run_command", context, command="python3 -c 'print(1)'")
     assert out.startswith("ERROR:") and "approval" in out and "not installed" in out
+    refused = TaskContext(workspace=str(ws.root), allowed_commands=("python3",),
+                          command_policy="refuse")
+    assert "command_policy is 'refuse'" in call_tool("run_command", refused,
+                                                     command="python3 -c 'print(1)'")
+
+
+def test_the_tools_read_network_and_deny_list_from_the_context(ws, needs_sandbox):
+    (ws.root / "dump.sql").write_text("secret rows\n")
+    plain = TaskContext(workspace=str(ws.root), allowed_commands=("python3", "cat"))
+    denying = TaskContext(workspace=str(ws.root), allowed_commands=("python3", "cat"),
+                          deny_files=("*.sql",))
+    assert "secret rows" in call_tool("read_file", plain, path="dump.sql")
+    assert "protected" in call_tool("read_file", denying, path="dump.sql")
+    assert "secret rows" not in call_tool("run_command", denying, command="cat dump.sql")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    code = py(f"import socket; socket.create_connection(('127.0.0.1', {listener.getsockname()[1]})); "
+              "print('OK')")
+    try:
+        networked = TaskContext(workspace=str(ws.root), allowed_commands=("python3",),
+                                allow_network=True)
+        assert "OK" in call_tool("run_command", networked, command=code)
+        assert "OK" not in call_tool("run_command", plain, command=code)
+    finally:
+        listener.close()
+
+
+def test_cancelling_the_tool_kills_the_command(ws, needs_sandbox):
+    context = TaskContext(workspace=str(ws.root), allowed_commands=("python3",))
+    code = py("import time; open('started', 'w').close(); time.sleep(1.0); open('finished', 'w')")
+
+    async def scenario():
+        runtime = ToolRuntime(state={}, context=context, config={}, stream_writer=lambda _: None,
+                              tool_call_id="call-1", store=None)
+        task = asyncio.ensure_future(TOOLS["run_command"].ainvoke({"command": code,
+                                                                   "runtime": runtime}))
+        for _ in range(100):
+            if (ws.root / "started").exists():
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    time.sleep(1.3)
+    assert (ws.root / "started").exists() and not (ws.root / "finished").exists()
 
 
 def test_config_fields():
@@ -251,8 +298,8 @@ def test_git_in_a_worktree_reads_but_cannot_write_metadata(tmp_path, needs_sandb
     gitfile = (ws.root / ".git").read_text()
     out = run_command(ws, "python3 -c \"open('.git', 'w').write('gitdir: evil')\"", allowed)
     assert "exit code 1" in out and (ws.root / ".git").read_text() == gitfile
-    assert "protected" in build_tools(["write_file"], ws, [], ToolRecorder())[0].invoke(
-        {"path": ".git", "content": "gitdir: evil"})
+    assert "protected" in call_tool("write_file", TaskContext(workspace=str(ws.root)),
+                                    path=".git", content="gitdir: evil")
 
 
 def test_workspace_secrets_are_masked_for_commands(ws, needs_sandbox):
