@@ -75,6 +75,10 @@ def main() -> None:
 
     print(f"Sandbox: {status.detail}; {len(outcomes)} attempts in {elapsed:.1f} s\n")
     print(escapes.format_table(outcomes))
+    print("\n(\"exit 0\" on a write attempt: the write landed in the sandbox's private, discarded"
+          " /tmp or in the parent directories bwrap creates for the workspace mount; the host"
+          " path was checked and does not exist. \"arg check\": whether run_command's early"
+          " argument check would have refused the command; the table runs it regardless.)")
     commands = [o for o in outcomes if o.arg_check_refuses is not None]
     print(f"\nattempts: {len(outcomes)} | writes outside: {sum(bool(o.wrote_outside) for o in outcomes)}"
           f" | secret reads: {sum(bool(o.read_secret) for o in outcomes)}"

@@ -376,8 +376,12 @@ def test_file_tools_refuse_secret_files_and_honour_ignore_files(tmp_path):
     assert listing.splitlines() == [".gitignore", "src/.codelabignore", "src/main.py"]
     assert files.search_in_code(ws, "TOKEN") == "no matches for 'TOKEN'"
     assert "src/main.py:1" in files.search_in_code(ws, "token")
-    # Without the row's extra pattern the sqlite file is an ordinary file.
+    # Without the row's extra pattern the sqlite file is an ordinary file; "!" re-allows one.
     assert "TOKEN rows" in files.read_file(Workspace(root), "data.sqlite")
+    (root / ".env.example").write_text("TOKEN=\n")
+    assert "TOKEN=" in files.read_file(Workspace(root, deny=["!.env.example"]), ".env.example")
+    with pytest.raises(WorkspaceError, match="protected"):
+        files.read_file(Workspace(root, deny=["!.env.example"]), ".env")
 
 
 def test_hard_links_fifos_and_symlinked_names(tmp_path):
