@@ -295,3 +295,18 @@ def test_users_hooks_never_run_and_no_git_identity_is_needed(ws, data, tmp_path,
     assert space.integrate("a").clean
     assert space.finish(apply=False).status == "branch"
     assert not marker.exists()
+
+
+def test_a_rewritten_dot_git_file_is_never_followed(ws, data, tmp_path):
+    marker = tmp_path / "ran"
+    space = PlanSpace.open(ws, data, "p1")
+    path = space.task_worktree("a", 1)
+    planted = path / "evil"
+    git(tmp_path, "init", "-q", "--bare", str(planted))
+    (planted / "config").write_text(f"[core]\n\tfsmonitor = touch {marker}\n"
+                                    f"[filter \"x\"]\n\tclean = touch {marker}\n")
+    (path / ".gitattributes").write_text("* filter=x\n")
+    (path / ".git").write_text(f"gitdir: {planted}\n")
+    with pytest.raises(GitSpaceError, match="was changed"):
+        space.commit_task("a", 1, "coder", "x")
+    assert not marker.exists()

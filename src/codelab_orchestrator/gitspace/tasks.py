@@ -170,10 +170,12 @@ class PlanTasks(PlanSpaceBase):
             path = Path(record.path)
             admin = self.worktrees.admin_dir(path)
             if admin is None:
-                raise GitSpaceError(f"the worktree of task {task_id} attempt {attempt} is gone ({path})")
+                raise GitSpaceError(f"the worktree of task {task_id} attempt {attempt} is gone or its "
+                                    f".git file was changed ({path})")
             clear_stale([admin / "index.lock"])
-            stage_all(path, {})
-            tree = write_tree(path, {})
+            env = self.worktrees.env(path, admin)
+            stage_all(path, env)
+            tree = write_tree(path, env)
             if record.result and record.result_tree == tree:
                 result = record.result
             elif tree == record.start_tree:
@@ -181,7 +183,7 @@ class PlanTasks(PlanSpaceBase):
             else:
                 result = git.out(["commit-tree", tree, "-p", record.start, "-m",
                                   self._message(task_id, attempt, agent, message)],
-                                 cwd=path, env=git.identity_env(agent, _email(agent)))
+                                 cwd=path, env={**env, **git.identity_env(agent, _email(agent))})
             record.result, record.result_tree = result, tree
             write_json(self.layout.attempt_path(task_id, attempt), record)
             return None if result == record.start else result

@@ -53,9 +53,12 @@ class Worktrees:
         if not text.startswith("gitdir: "):
             return None
         admin = Path(text[len("gitdir: "):].strip())
-        if not admin.is_absolute():
-            admin = (worktree / admin).resolve()
-        if not (admin / "commondir").is_file():
+        admin = (worktree / admin).resolve()
+        # Only a registration in the repository's own worktrees/ counts: a ``.git`` file an
+        # agent rewrote to point at a directory of its making (with a config that runs
+        # commands) is never used, and git is always given GIT_DIR explicitly (:meth:`env`).
+        if admin.parent != (self.repo.common_dir / "worktrees").resolve() or \
+                not (admin / "commondir").is_file():
             return None
         expected = str((worktree / ".git").absolute())
         try:
@@ -94,8 +97,14 @@ class Worktrees:
         if admin is None:
             raise git.GitError(["worktree"], 1, f"fatal: {dest} is not a usable worktree")
         clear_stale([admin / "index.lock", admin / "HEAD.lock"])
-        git.run(["reset", "-q", "--hard", commit], cwd=dest)
-        git.run(["clean", "-ffdxq"], cwd=dest)
+        env = self.env(dest, admin)
+        git.run(["reset", "-q", "--hard", commit], cwd=dest, env=env)
+        git.run(["clean", "-ffdxq"], cwd=dest, env=env)
+
+    @staticmethod
+    def env(worktree: Path, admin: Path) -> dict[str, str]:
+        """Git's environment for a worktree of ours, never discovered from its ``.git`` file."""
+        return {"GIT_DIR": str(admin), "GIT_WORK_TREE": str(worktree)}
 
     def _place(self, dest: Path, commit: str) -> None:
         """Give ``dest`` a worktree: an idle one from the pool, else a new one (no checkout yet)."""
