@@ -63,6 +63,7 @@ class PlanSpace(PlanTasks):
             record.status, record.outcome, record.finished_at = "finished", outcome.model_dump(), _now()
             write_json(self.layout.record_path, record)
         shutil.rmtree(self.layout.worktrees_dir, ignore_errors=True)
+        self.worktrees.expire()
         return outcome
 
     def undo(self) -> UndoResult:
