@@ -275,3 +275,12 @@ def test_data_directory_inside_the_workspace_is_left_out(ws):
     space.commit_task("t", 1, "coder", "x")
     space.integrate("t")
     assert [c.path for c in space.finish().changes] == ["x.txt"]
+
+
+def test_a_user_branch_named_codelab_does_not_lose_the_result(ws, data):
+    git(ws, "branch", "codelab")  # refs/heads/codelab blocks refs/heads/codelab/<plan>
+    space = one_task_plan(ws, data, config__py=("A = 1", "A = 2"))
+    outcome = space.finish(apply=False)
+    assert outcome.status == "branch" and outcome.branch == "codelab/p1/integration"
+    assert "A = 2" in git(ws, "show", f"{outcome.branch}:config.py")
+    assert "apply" in outcome.merge_command

@@ -145,7 +145,10 @@ class PlanSpace(PlanTasks):
         """Put the result on ``codelab/<plan>`` and write the command that merges it."""
         branch_commit, mergeable = self._branch_commit(outcome.result, record)
         branch = self.layout.branch
-        self._update_refs([f"update refs/heads/{branch} {branch_commit}"])
+        try:
+            self._update_refs([f"update refs/heads/{branch} {branch_commit}"])
+        except git.GitError:  # e.g. the user has a branch named `codelab`: keep our own ref
+            branch, mergeable = self.layout.integration_ref.removeprefix("refs/"), False
         ws, gd = shlex.quote(str(self.repo.workspace)), shlex.quote(str(self.repo.git_dir))
         outcome.status, outcome.branch = "branch", branch
         if mergeable:
