@@ -203,8 +203,10 @@ class PlanTasks(PlanSpaceBase):
         changed anything), in the order tasks complete: a task starts only
         after its dependencies, so that order respects them. Identical changes
         on both sides merge cleanly. On a conflict the integration ref is left
-        as it was and the result lists the paths and hunks; the worktree is
-        kept until :meth:`discard`. On success the worktree is released.
+        as it was and the result lists the paths and hunks. Either way the
+        worktree is released; after a conflict the attempt's commit is kept so
+        that ``task_worktree(..., resolve_conflict_of=task_id)`` can start a
+        resolver (or the task's own retry) from the conflict, markers and all.
         Repeating a successful call changes nothing.
         """
         record = self._latest_result(task_id, attempt)
@@ -218,14 +220,12 @@ class PlanTasks(PlanSpaceBase):
             if refs.get(done_ref, ("",))[0] == result:
                 return MergeResult(task_id=task_id, attempt=attempt, clean=True, integration=integration)
             merged = merge_trees(self.repo, integration, result)
+            new = integration
             if not merged.clean:
                 # again, with ref names: they label the conflict markers in the report
                 self._update_refs([f"update {result_ref} {result}"])
                 merged = merge_trees(self.repo, _short(integration_ref), _short(result_ref))
-                return MergeResult(task_id=task_id, attempt=attempt, clean=False,
-                                   integration=integration, conflicts=merged.conflicts)
-            new = integration
-            if merged.tree == integration_tree:
+            elif merged.tree == integration_tree:
                 pass  # nothing the integration does not already hold
             elif merged.tree == record.result_tree and (
                     record.start == integration or self.repo.is_ancestor(integration, result)):
@@ -234,11 +234,12 @@ class PlanTasks(PlanSpaceBase):
                 new = self.repo.git(["commit-tree", merged.tree, "-p", integration, "-p", result,
                                      "-m", f"codelab plan {self.plan_id}: integrate task "
                                      f"{task_id} (attempt {attempt})"])
-            self._update_refs([f"update {integration_ref} {new} {integration}",
-                               f"update {result_ref} {result}", f"update {done_ref} {result}"])
-        self.release(task_id, attempt)
-        return MergeResult(task_id=task_id, attempt=attempt, clean=True, changed=new != integration,
-                           integration=new)
+            if merged.clean:
+                self._update_refs([f"update {integration_ref} {new} {integration}",
+                                   f"update {result_ref} {result}", f"update {done_ref} {result}"])
+        self.release(task_id, attempt)  # after a conflict the commit stays, for resolve_conflict_of=
+        return MergeResult(task_id=task_id, attempt=attempt, clean=merged.clean,
+                           changed=new != integration, integration=new, conflicts=merged.conflicts)
 
     def _latest_result(self, task_id: str, attempt: int | None) -> AttemptRecord:
         if attempt is not None:
