@@ -55,6 +55,11 @@ def generate(root: Path, files: int, megabytes: int, seed: int = 1) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "generated")
     git(root, "gc", "-q")
+    # A clone checked out a while ago: index newer than every file, so git trusts the
+    # files' stat data instead of re-reading "racily clean" ones written in the same second.
+    time.sleep(1.1)
+    git(root, "update-index", "--really-refresh", "-q")
+    git(root, "status", "--porcelain")
 
 
 def pct(values: list[float], q: float) -> float:
