@@ -16,7 +16,7 @@ from pathlib import Path
 from . import git
 from .layout import AttemptRecord, write_json
 from .locks import FileLock, clear_stale
-from .merge import merge_trees
+from .merge import TreeMerge, merge_trees
 from .models import MergeResult
 from .plan import GitSpaceError, PlanSpaceBase, _email, _short
 from .snapshot import stage_all, write_tree
@@ -219,16 +219,18 @@ class PlanTasks(PlanSpaceBase):
             integration, integration_tree = refs[integration_ref]
             if refs.get(done_ref, ("",))[0] == result:
                 return MergeResult(task_id=task_id, attempt=attempt, clean=True, integration=integration)
-            merged = merge_trees(self.repo, integration, result)
-            new = integration
+            if record.start == integration:  # nothing was integrated since the task started
+                merged, new = TreeMerge(record.result_tree, True), result
+            else:
+                merged, new = merge_trees(self.repo, integration, result), integration
             if not merged.clean:
                 # again, with ref names: they label the conflict markers in the report
                 self._update_refs([f"update {result_ref} {result}"])
                 merged = merge_trees(self.repo, _short(integration_ref), _short(result_ref))
             elif merged.tree == integration_tree:
-                pass  # nothing the integration does not already hold
-            elif merged.tree == record.result_tree and (
-                    record.start == integration or self.repo.is_ancestor(integration, result)):
+                new = integration  # nothing the integration does not already hold
+            elif new == result or (merged.tree == record.result_tree
+                                   and self.repo.is_ancestor(integration, result)):
                 new = result  # fast-forward: the task started from everything integrated
             else:
                 new = self.repo.git(["commit-tree", merged.tree, "-p", integration, "-p", result,

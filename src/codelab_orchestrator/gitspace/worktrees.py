@@ -36,6 +36,7 @@ class Worktrees:
         self.data_root = data_root
         self.pool_size = max(0, pool_size)
         self.pool_dir = repo.home / "pool"
+        self.registrations = (repo.common_dir / "worktrees").resolve()
 
     def _git(self, args: list[str]) -> str:
         return git.out(args, cwd=self.repo.home, env={"GIT_DIR": str(self.repo.common_dir)})
@@ -57,8 +58,7 @@ class Worktrees:
         # Only a registration in the repository's own worktrees/ counts: a ``.git`` file an
         # agent rewrote to point at a directory of its making (with a config that runs
         # commands) is never used, and git is always given GIT_DIR explicitly (:meth:`env`).
-        if admin.parent != (self.repo.common_dir / "worktrees").resolve() or \
-                not (admin / "commondir").is_file():
+        if admin.parent != self.registrations or not (admin / "commondir").is_file():
             return None
         expected = str((worktree / ".git").absolute())
         try:
@@ -91,9 +91,10 @@ class Worktrees:
         The caller holds a lock owning ``dest`` (so a git lock file found
         inside it is stale). Safe to repeat after a crash at any point.
         """
-        if self.admin_dir(dest) is None:
-            self._place(dest, commit)
         admin = self.admin_dir(dest)
+        if admin is None:
+            self._place(dest, commit)
+            admin = self.admin_dir(dest)
         if admin is None:
             raise git.GitError(["worktree"], 1, f"fatal: {dest} is not a usable worktree")
         clear_stale([admin / "index.lock", admin / "HEAD.lock"])
