@@ -44,8 +44,10 @@ def render_changes(out: Console, changes: list[FileChange], title: str = "files 
         out.print("no files changed")
         return
     table = Table(title=f"{title} ({len(changes)})", title_justify="left")
-    for column, justify in (("file", "left"), ("change", "left"), ("+", "right"), ("-", "right")):
-        table.add_column(column, justify=justify, overflow="fold")
+    table.add_column("file", overflow="fold")
+    table.add_column("change")
+    table.add_column("+", justify="right")
+    table.add_column("-", justify="right")
     for change in changes:
         table.add_row(change.path, change.status,
                       Text("binary" if change.binary else f"+{change.added}", style="green"),

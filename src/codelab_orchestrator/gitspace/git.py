@@ -23,6 +23,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 MIN_VERSION = (2, 38)  # `git merge-tree --write-tree` (a merge without a worktree or index)
 
@@ -101,7 +102,7 @@ def run(args: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str,
         input = input.encode()
     try:
         # surrogateescape: a file name that is not UTF-8 survives the round trip to the disk
-        encoding = {"encoding": "utf-8", "errors": "surrogateescape"} if text else {}
+        encoding: dict[str, Any] = {"encoding": "utf-8", "errors": "surrogateescape"} if text else {}
         proc = subprocess.run(command, cwd=cwd, env=full_env, input=input, capture_output=True,
                               check=False, **encoding)
     except FileNotFoundError as exc:

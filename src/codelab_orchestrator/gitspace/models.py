@@ -8,12 +8,14 @@ from pydantic import BaseModel, Field
 
 MAX_DESCRIBED_CHARS = 6000
 
+ChangeKind = Literal["added", "modified", "deleted", "type-changed"]
+
 
 class FileChange(BaseModel):
     """One changed path with +/- line counts (None for binary files)."""
 
     path: str
-    status: Literal["added", "modified", "deleted", "type-changed"]
+    status: ChangeKind
     added: int | None = None
     removed: int | None = None
 
@@ -41,7 +43,7 @@ class MergeResult(BaseModel):
     task_id: str
     attempt: int
     clean: bool
-    changed: bool = Field(False, description="The integration ref moved (False: nothing new, or a conflict).")
+    changed: bool = Field(default=False, description="The integration ref moved (False: nothing new, or a conflict).")
     integration: str = Field(description="The integration commit after the merge (unchanged on conflict).")
     conflicts: list[Conflict] = Field(default_factory=list)
 
@@ -71,9 +73,9 @@ class ApplyResult(BaseModel):
     status: Literal["applied", "branch", "unchanged"]
     base: str = Field(description="The plan's base commit (the workspace as it was at the start).")
     result: str = Field(description="The integrated result commit.")
-    branch: str | None = Field(None, description="Branch holding the result when it was not applied.")
-    reason: str | None = Field(None, description="Why the result was not applied.")
-    merge_command: str | None = Field(None, description="Shell command that merges the branch.")
+    branch: str | None = Field(default=None, description="Branch holding the result when it was not applied.")
+    reason: str | None = Field(default=None, description="Why the result was not applied.")
+    merge_command: str | None = Field(default=None, description="Shell command that merges the branch.")
     changes: list[FileChange] = Field(default_factory=list)
     git_dir: str = ""
     workspace: str = ""

@@ -16,11 +16,11 @@ from . import git
 from .apply import switch
 from .layout import PlanRecord, read_json, write_json
 from .merge import merge_trees
-from .models import ApplyResult, FileChange, UndoResult
+from .models import ApplyResult, ChangeKind, FileChange, UndoResult
 from .plan import GitSpaceError, _now
 from .tasks import PlanTasks
 
-_STATUS = {"A": "added", "M": "modified", "D": "deleted", "T": "type-changed"}
+_STATUS: dict[str, ChangeKind] = {"A": "added", "M": "modified", "D": "deleted", "T": "type-changed"}
 
 
 class PlanSpace(PlanTasks):

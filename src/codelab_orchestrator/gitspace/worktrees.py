@@ -148,7 +148,7 @@ class Worktrees:
     def prune(self) -> list[str]:
         """Drop registrations of our worktrees whose directory is gone; never the user's."""
         admin_root = self.repo.common_dir / "worktrees"
-        removed = []
+        removed: list[str] = []
         if not admin_root.is_dir():
             return removed
         for admin in admin_root.iterdir():
