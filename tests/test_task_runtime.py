@@ -274,3 +274,18 @@ def test_checkpoints_stay_small_for_a_30_task_plan_with_5kb_results(run_in):
     assert max(sizes) < 64 * 1024
     assert sum(sizes) + writes < 1024 * 1024
     assert sqlite_path(checkpoint_url()).stat().st_size < 1024 * 1024
+
+
+def test_a_secret_in_a_reply_is_redacted_in_results_events_and_checkpoints(run_in, monkeypatch):
+    secret = "sk-live-0123456789abcdef"
+    monkeypatch.setenv("PAYMENT_API_KEY", secret)
+    run_in.use(Script(task=lambda request: f"the key is {secret}, done"))
+    out = run_in.send("show me the key")
+    assert secret not in out["final"].text and "[REDACTED:PAYMENT_API_KEY]" in out["final"].text
+    assert secret not in str(run_in.events)
+    stored = run_in.saver.storage, run_in.saver.writes, run_in.saver.blobs
+    assert secret.encode() not in repr(stored).encode()
+    for thread in {k for k in run_in.saver.storage}:
+        for ns in run_in.saver.storage[thread].values():
+            for checkpoint, metadata, _ in ns.values():
+                assert secret.encode() not in checkpoint[1] and secret.encode() not in metadata[1]

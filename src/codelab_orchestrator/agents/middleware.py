@@ -6,7 +6,8 @@
   session's stream, tagged with plan, task and agent).
 - :class:`ToolOutputCap` cuts every tool output to a size a model can use,
   saying so and how to get the rest, so one ``read_file`` of a huge file
-  cannot fill the context.
+  cannot fill the context (and redacts secret values, error messages included).
+- :class:`RedactSecrets` takes secret values out of the model's own replies.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
 from ..events import emit
+from ..tools.redaction import redact
 
 ARG_PREVIEW_CHARS = 200
 
@@ -58,6 +60,29 @@ class ActivityEvents(AgentMiddleware):
         return result
 
 
+class RedactSecrets(AgentMiddleware):
+    """The model's replies with this process's secret values replaced before they are
+    checkpointed, streamed or returned (tool outputs are redacted by the tools)."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        response = await handler(request)
+        messages = getattr(response, "result", None)
+        if isinstance(messages, list):
+            response.result = [_redacted(m) for m in messages]
+        return response
+
+
+def _redacted(message: Any) -> Any:
+    content = getattr(message, "content", None)
+    if isinstance(content, str):
+        clean = redact(content)
+        if clean != content:
+            return message.model_copy(update={"content": clean})
+    return message
+
+
 class ToolOutputCap(AgentMiddleware):
     """Every tool output cut at ``max_chars`` with a note on where the rest is."""
 
@@ -73,8 +98,9 @@ class ToolOutputCap(AgentMiddleware):
         if not isinstance(result, ToolMessage) or not isinstance(result.content, str):
             return result
         text = result.content
+        text = redact(text)
         if len(text) <= self.max_chars:
-            return result
+            return result.model_copy(update={"content": text}) if text != result.content else result
         where = ("read the file in parts with start_line/end_line"
                  if request.tool_call["name"] == "read_file" else "narrow the request")
         note = (f"\n... [output cut at {self.max_chars} of {len(text)} characters; "

@@ -34,7 +34,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
-from .middleware import ActivityEvents, ToolOutputCap
+from .middleware import ActivityEvents, RedactSecrets, ToolOutputCap
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -69,6 +69,7 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
             ActivityEvents(),
+            RedactSecrets(),
             ModelCallLimitMiddleware(thread_limit=settings.max_model_calls_per_task,
                                      exit_behavior="error"),
             ToolOutputCap(settings.max_tool_output_chars),
