@@ -122,7 +122,11 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> Ta
             payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
     else:
         payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
-    forward = get_stream_writer()
+    try:
+        forward = get_stream_writer()
+    except RuntimeError:  # run outside a graph (tests, scripts): nobody to tell
+        def forward(_: Any) -> None:
+            return None
     values: dict[str, Any] = {}
     async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
                                            stream_mode=["custom", "values", "updates"],
