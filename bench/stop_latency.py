@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -75,10 +76,8 @@ async def trial(graph, rng: random.Random, how: str) -> tuple[float, float, int]
         control.request_drain("bench stop")
     else:
         run.cancel()
-    try:
+    with contextlib.suppress(GraphDrained, asyncio.CancelledError):
         await run
-    except (GraphDrained, asyncio.CancelledError):
-        pass
     reported = time.monotonic()
     files_then = set(workspace.iterdir())
     await asyncio.sleep(1.0)
