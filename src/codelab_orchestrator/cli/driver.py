@@ -100,7 +100,8 @@ def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
 
 
 async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context,
-                console: Console, *, as_json: bool, yes: bool, answer: str | None = None) -> int:
+                console: Console, *, as_json: bool, yes: bool, answer: str | None = None,
+                verbose: bool = False) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code.
 
     ``payload`` None continues the thread: a waiting approval is answered first
@@ -118,7 +119,7 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
                     if resume is None:
                         return EXIT_WAITING
                     payload = Command(resume=resume)
-                with Progress(console, as_json=as_json) as progress:
+                with Progress(console, as_json=as_json, verbose=verbose) as progress:
                     async for mode, chunk in graph.astream(
                             payload, config, context=context, durability="sync",
                             stream_mode=["custom", "updates"], control=control):
