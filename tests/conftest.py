@@ -74,15 +74,17 @@ def database_url(request, tmp_path, monkeypatch) -> str:
 
 
 def _truncate_pg(url: str) -> None:
-    """Tests on the shared per-session PostgreSQL database start from an empty table."""
+    """Tests on the shared per-session PostgreSQL database start from empty tables."""
     from sqlalchemy import inspect, text
 
     from codelab_orchestrator.persistence.engine import get_engine
 
     engine = get_engine(url)
-    if inspect(engine).has_table("user_agents"):
-        with engine.begin() as conn:
-            conn.execute(text("TRUNCATE user_agents RESTART IDENTITY"))
+    inspector = inspect(engine)
+    for table in ("user_agents", "sessions"):
+        if inspector.has_table(table):
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY"))
 
 
 @pytest.fixture

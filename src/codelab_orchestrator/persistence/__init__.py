@@ -7,6 +7,7 @@ from .repository import (
     AgentNotFoundError,
     AgentRecord,
     AgentRepository,
+    AgentVersionConflictError,
     pick_orchestrator,
 )
 from .schemas import (
@@ -24,6 +25,7 @@ __all__ = [
     "AgentNotFoundError",
     "AgentRecord",
     "AgentRepository",
+    "AgentVersionConflictError",
     "AgentRole",
     "AgentStatus",
     "ConfigValidationError",
