@@ -3,6 +3,7 @@ and the stream of custom events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -56,9 +57,12 @@ class Orchestrator:
         return self._run(Command(resume=value))
 
     def _run(self, payload: Any) -> dict:
+        return asyncio.run(self.arun(payload))
+
+    async def arun(self, payload: Any) -> dict:
         last: dict = {}
-        for mode, chunk in self.graph.stream(payload, self.config, context=self.context,
-                                             stream_mode=["custom", "values"]):
+        async for mode, chunk in self.graph.astream(payload, self.config, context=self.context,
+                                                    stream_mode=["custom", "values"]):
             if mode == "custom":
                 self.events.append(chunk)
             else:

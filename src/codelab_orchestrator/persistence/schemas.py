@@ -85,6 +85,13 @@ class OrchestratorConfig(AgentConfig):
     max_plan_tasks: int = Field(default=20, ge=1, le=200)
     routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
     routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+    task_timeout_s: float | None = Field(
+        default=None, gt=0, description="A task attempt running longer is stopped and fails.")
+    max_model_calls_per_task: int = Field(default=25, ge=1, le=1000)
+    max_tool_output_chars: int = Field(
+        default=12_000, ge=500, description="Tool outputs shown to a model are cut at this size.")
+    max_dependency_chars: int = Field(
+        default=4_000, ge=200, description="Each dependency's result handed to a task is cut at this size.")
 
 
 class ConfigValidationError(ValueError):
