@@ -57,6 +57,14 @@ class SessionNotFoundError(SessionError, LookupError):
     pass
 
 
+def session_not_found(thread_id: str, user_id: str, project_id: str) -> SessionNotFoundError:
+    """The one error for a thread that does not exist and for another user's or project's:
+    the message does not tell which."""
+    return SessionNotFoundError(
+        f"no session {thread_id!r} in {user_id}/{project_id} (sessions belong to one user "
+        "and project: check --user/--project)")
+
+
 class SessionBusyError(SessionError):
     def __init__(self, thread_id: str, holder: SessionRecord | None):
         self.thread_id, self.holder = thread_id, holder
@@ -229,16 +237,10 @@ class SessionStore:
         ).returning(_table.c.thread_id)
         with self._write_engine.begin() as conn:
             if conn.execute(statement).first() is None:
-                raise self._not_found(thread_id, user_id, project_id)
+                raise session_not_found(thread_id, user_id, project_id)
         record = self.get(thread_id, user_id=user_id, project_id=project_id)
         assert record is not None
         return record
-
-    @staticmethod
-    def _not_found(thread_id: str, user_id: str, project_id: str) -> SessionNotFoundError:
-        return SessionNotFoundError(
-            f"no session {thread_id!r} in {user_id}/{project_id} (sessions belong to one user "
-            "and project: check --user/--project)")
 
     def get(self, thread_id: str, *, user_id: str, project_id: str) -> SessionRecord | None:
         query = self._select().where(_table.c.thread_id == thread_id,
@@ -253,7 +255,7 @@ class SessionStore:
         or belongs to someone else: the message does not tell which)."""
         record = self.get(thread_id, user_id=user_id, project_id=project_id)
         if record is None:
-            raise self._not_found(thread_id, user_id, project_id)
+            raise session_not_found(thread_id, user_id, project_id)
         return record
 
     def list(self, user_id: str, project_id: str, limit: int = 20) -> builtins.list[SessionRecord]:
