@@ -126,12 +126,12 @@ def test_session_lease_rejects_or_waits_and_renews(store):
     runner.start()
     assert holding.wait(10)
     time.sleep(1.0)  # longer than the TTL: only renewal keeps it
-    with pytest.raises(SessionBusyError, match="session t is already running \\(pid "):
-        with session_lease("t", user_id="u", project_id="p", store=store):
-            pass
-    with pytest.raises(SessionNotFoundError):  # another user's thread: not even a wait
-        with session_lease("t", user_id="eve", project_id="p", store=store, wait=True):
-            pass
+    with (pytest.raises(SessionBusyError, match="session t is already running \\(pid "),
+          session_lease("t", user_id="u", project_id="p", store=store)):
+        pass
+    with (pytest.raises(SessionNotFoundError),  # another user's thread: not even a wait
+          session_lease("t", user_id="eve", project_id="p", store=store, wait=True)):
+        pass
 
     waited: list = []
     threading.Timer(0.5, release.set).start()
