@@ -9,9 +9,17 @@ counts as a lost update.
 migrations, the starter pack, the checkpointer's ``setup()``); a process that
 exits non-zero is a failure.
 
+``runs``: N ``codelab run REQUEST --thread T`` processes on one session at once
+(a scripted model whose task holds for a few seconds, so the runs overlap);
+counts the runs whose task executed and the runs refused as busy.
+
+``--src DIR`` runs the code of another checkout (e.g. an export of main) for a
+before/after comparison; the default is this one.
+
 Usage:
   python bench/integrity_probe.py updates   [--rounds 4] [--backends sqlite,postgres]
   python bench/integrity_probe.py first-use [--rounds 3] [--procs 20] [--backends sqlite,postgres]
+  python bench/integrity_probe.py runs      [--rounds 3] [--procs 2] [--backends sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -78,9 +86,12 @@ FIRST_USE_WORKER = textwrap.dedent(
 )
 
 
+SRC = ROOT / "src"
+
+
 def _env(url: str, home: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "CODELAB_HOME": str(home),
-            "PYTHONPATH": str(ROOT / "src")}
+            "PYTHONPATH": f"{SRC}{os.pathsep}{ROOT}"}
 
 
 def _release(procs: list[subprocess.Popen], timeout: float = 300) -> tuple[list, float]:
@@ -175,18 +186,66 @@ def probe_first_use(backend: str, rounds: int, procs_n: int) -> None:
                 _drop_database(dbname)
 
 
+CLI = "from codelab_orchestrator.cli import app; app()"
+
+
+def probe_runs(backend: str, rounds: int, procs_n: int) -> None:
+    for r in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            url, dbname = _new_database(backend, Path(tmp))
+            log = Path(tmp) / "tasks.log"
+            env = _env(url, Path(tmp)) | {"CODELAB_MODEL": "scripted:tests.session_script:script",
+                                          "CODELAB_ALLOW_SCRIPTED_MODELS": "1",
+                                          "CODELAB_TEST_LOG": str(log),
+                                          "CODELAB_TEST_GATE": str(Path(tmp) / "gate")}
+            try:
+                subprocess.run([sys.executable, "-c", CLI, "agents", "update", "orchestrator",
+                                "-c", '{"routing_strategy": "llm"}'], env=env, check=True,
+                               capture_output=True)
+                procs = [subprocess.Popen([sys.executable, "-c", CLI, "run", f"request {i}",
+                                           "--thread", "T", "-w", tmp, "--json"], env=env,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         for i in range(procs_n)]
+                # Hold every task until each process has started its task or ended.
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    started = log.read_text().count("started") if log.exists() else 0
+                    if started + sum(p.poll() is not None for p in procs) >= procs_n:
+                        break
+                    time.sleep(0.1)
+                time.sleep(0.5)
+                (Path(tmp) / "gate").touch()
+                results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+                executed = log.read_text().count("started") if log.exists() else 0
+                busy = sum(rc == 4 for rc, _ in results)
+                other = [err.strip().splitlines()[-1] for rc, err in results
+                         if rc not in (0, 4) and err.strip()]
+                print(f"{backend:8} round {r + 1}: {procs_n} runs on one session at once: "
+                      f"{executed} executed the task, {busy} refused as busy, "
+                      f"{sum(rc == 0 for rc, _ in results)} exited 0"
+                      f"{'  other error: ' + other[0][:160] if other else ''}", flush=True)
+            finally:
+                _drop_database(dbname)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("probe", choices=["updates", "first-use"])
+    parser.add_argument("probe", choices=["updates", "first-use", "runs"])
     parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--procs", type=int, default=20)
+    parser.add_argument("--procs", type=int, default=None)
+    parser.add_argument("--src", type=Path, default=None, help="Source tree to test.")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
+    if args.src is not None:
+        global SRC
+        SRC = args.src.resolve()
     for backend in args.backends.split(","):
         if args.probe == "updates":
             probe_updates(backend, args.rounds or 4)
+        elif args.probe == "first-use":
+            probe_first_use(backend, args.rounds or 3, args.procs or 20)
         else:
-            probe_first_use(backend, args.rounds or 3, args.procs)
+            probe_runs(backend, args.rounds or 3, args.procs or 2)
 
 
 if __name__ == "__main__":

@@ -65,3 +65,7 @@ def exclusive_session(thread_id: str, user_id: str, project_id: str, *, recorded
         except SessionNotFoundError as exc:
             fail(str(exc))
         yield lease
+        if lease.lost.is_set():
+            console.print(f"[yellow]warning:[/yellow] this run lost session {thread_id}'s lease "
+                          "(it was paused longer than the lease lasts) and another run may have "
+                          "taken the session over meanwhile")
