@@ -56,6 +56,10 @@ class Orchestrator:
     def resume(self, value: Any) -> dict:
         return self._run(Command(resume=value))
 
+    def cont(self) -> dict:
+        """Continue the thread where it stopped (a crash, a stop)."""
+        return self._run(None)
+
     def _run(self, payload: Any) -> dict:
         return asyncio.run(self.arun(payload))
 

@@ -78,23 +78,24 @@ def test_alembic_upgrade_and_downgrade(database_url):
     engine = make_engine(database_url)
     try:
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == migrate.head_revision()
         inspector = inspect(engine)
-        assert inspector.has_table("user_agents") and inspector.has_table("sessions")
-        assert inspector.has_table("codelab_alembic_version")
+        assert inspector.has_table("user_agents") and inspector.has_table("api_tokens")
+        assert inspector.has_table("sessions") and inspector.has_table("codelab_alembic_version")
         assert not inspector.has_table("alembic_version")  # left to other tools
         index_names = {ix["name"] for ix in inspector.get_indexes("user_agents")}
         assert "ix_user_agents_scope_role" in index_names
         assert "version" in {c["name"] for c in inspector.get_columns("user_agents")}
         migrate.downgrade(engine, "0001")
         inspector = inspect(engine)
-        assert not inspector.has_table("sessions")
+        assert not inspector.has_table("sessions") and not inspector.has_table("api_tokens")
         assert "version" not in {c["name"] for c in inspector.get_columns("user_agents")}
         migrate.downgrade(engine, "base")
         assert not inspect(engine).has_table("user_agents")
+        assert not inspect(engine).has_table("api_tokens")
         assert migrate.current_revision(engine) is None
         migrate.upgrade(engine)  # and back, for the tests after this one
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
 
@@ -119,7 +120,7 @@ def test_our_revision_moves_out_of_alembic_version_and_other_tools_keep_theirs(d
                               " status, created_at, updated_at) VALUES ('legacy', 'p', 'x', "
                               "'coder', '{}', 'ready', '2026-01-01', '2026-01-01')"))
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == migrate.head_revision()
         with engine.begin() as conn:
             assert conn.execute(text("SELECT version FROM user_agents WHERE user_id = 'legacy'")
                                 ).scalar_one() == 1

@@ -71,3 +71,6 @@ class TaskContext:
     allowed_commands: tuple[str, ...] = ()
     command_timeout_s: float = 60.0
     max_tool_output_chars: int = 12_000
+    allow_network: bool = False  # commands may use the network
+    command_policy: str = "sandbox"  # the orchestrator row's: sandbox / approve / refuse
+    deny_files: tuple[str, ...] = ()  # extra patterns the tools refuse (row's deny_files)

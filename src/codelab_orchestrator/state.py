@@ -161,10 +161,20 @@ class SessionInfo(BaseModel):
     created_at: datetime = Field(default_factory=now)
 
 
-class InputState(BaseModel):
-    """What a caller sends: the conversation (usually one new human message)."""
+def fold_messages(current: list[AnyMessage], updates: Sequence[Any]) -> list[AnyMessage]:
+    """``add_messages`` over a batch of updates, in order (a delta channel's reducer)."""
+    for update in updates:
+        current = add_messages(current, update)
+    return current
 
-    messages: Annotated[list[AnyMessage], add_messages] = Field(default_factory=list)
+
+class InputState(BaseModel):
+    """What a caller sends: the conversation (usually one new human message).
+
+    A delta channel too: each message is stored once, with the step that added it, so a
+    long conversation does not make every checkpoint larger."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(fold_messages)] = Field(default_factory=list)
 
 
 class State(InputState):

@@ -96,7 +96,9 @@ class Attempt:
         return TaskContext(
             workspace=self.workspace, plan_id=self.plan_id, task_id=self.task.id,
             agent=self.task.agent, allowed_commands=tuple(config.allowed_commands),
-            max_tool_output_chars=self.settings.max_tool_output_chars)
+            max_tool_output_chars=self.settings.max_tool_output_chars,
+            allow_network=config.allow_network, command_policy=self.settings.command_policy,
+            deny_files=tuple(config.deny_files))
 
 
 async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> TaskOutcome:
@@ -124,7 +126,7 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> Ta
     values: dict[str, Any] = {}
     async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
                                            stream_mode=["custom", "values", "updates"],
-                                           durability="sync"):
+                                           durability="sync" if saver is not None else None):
         if mode == "custom" and isinstance(chunk, dict):
             forward({**chunk, **attempt.tags})
         elif mode == "values" and isinstance(chunk, dict):

@@ -6,7 +6,8 @@
   session's stream, tagged with plan, task and agent).
 - :class:`ToolOutputCap` cuts every tool output to a size a model can use,
   saying so and how to get the rest, so one ``read_file`` of a huge file
-  cannot fill the context.
+  cannot fill the context (and redacts secret values, error messages included).
+- :class:`RedactSecrets` takes secret values out of the model's own replies.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, ToolCallRequest
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ToolCallRequest
 from langchain_core.messages import ToolMessage
-from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from ..events import emit
+from ..tools.redaction import redact
 
 ARG_PREVIEW_CHARS = 200
 
@@ -34,11 +35,16 @@ def _preview(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class ActivityEvents(AgentMiddleware):
-    """``model_call`` / ``tool_called`` / ``tool_result`` custom events from inside a task."""
+    """``model_call`` / ``tool_called`` / ``tool_result`` custom events from inside a task.
 
-    async def abefore_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        emit("model_call", step=sum(1 for m in state["messages"] if m.type == "ai") + 1)
-        return None
+    Wrappers, not before/after hooks: a hook is a graph node of its own, and every node
+    is one more checkpoint of the attempt's run."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        emit("model_call", step=sum(1 for m in request.messages if m.type == "ai") + 1)
+        return await handler(request)
 
     async def awrap_tool_call(
         self, request: ToolCallRequest,
@@ -52,6 +58,29 @@ class ActivityEvents(AgentMiddleware):
                  status=result.status, chars=len(str(result.content)),
                  preview=str(result.content)[:ARG_PREVIEW_CHARS])
         return result
+
+
+class RedactSecrets(AgentMiddleware):
+    """The model's replies with this process's secret values replaced before they are
+    checkpointed, streamed or returned (tool outputs are redacted by the tools)."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        response = await handler(request)
+        messages = getattr(response, "result", None)
+        if isinstance(messages, list):
+            response.result = [_redacted(m) for m in messages]
+        return response
+
+
+def _redacted(message: Any) -> Any:
+    content = getattr(message, "content", None)
+    if isinstance(content, str):
+        clean = redact(content)
+        if clean != content:
+            return message.model_copy(update={"content": clean})
+    return message
 
 
 class ToolOutputCap(AgentMiddleware):
@@ -69,8 +98,9 @@ class ToolOutputCap(AgentMiddleware):
         if not isinstance(result, ToolMessage) or not isinstance(result.content, str):
             return result
         text = result.content
+        text = redact(text)
         if len(text) <= self.max_chars:
-            return result
+            return result.model_copy(update={"content": text}) if text != result.content else result
         where = ("read the file in parts with start_line/end_line"
                  if request.tool_call["name"] == "read_file" else "narrow the request")
         note = (f"\n... [output cut at {self.max_chars} of {len(text)} characters; "

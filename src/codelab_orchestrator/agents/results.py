@@ -7,11 +7,33 @@ answer read it from there, cut to what they can use.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 
 from ..state import Task
 from .outcome import text_of
+from .specialist import TaskAgentState
+
+
+@cache
+def _reader() -> CompiledStateGraph:
+    """A graph with the attempts' state schema, to read their threads (messages are a delta
+    channel: reading rebuilds them from the stored steps)."""
+    builder = StateGraph(TaskAgentState)
+    builder.add_node("read", lambda state: {})
+    builder.add_edge(START, "read")
+    return builder.compile()
+
+
+async def attempt_messages(saver: BaseCheckpointSaver, thread_id: str) -> list[Any]:
+    graph = _reader().copy(update={"checkpointer": saver})
+    state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    return list(state.values.get("messages") or [])
 
 
 async def whole_result(saver: BaseCheckpointSaver | None, task: Task) -> str:
@@ -19,8 +41,7 @@ async def whole_result(saver: BaseCheckpointSaver | None, task: Task) -> str:
     summary = task.result or ""
     if saver is None or not task.run or task.result_chars <= len(summary):
         return summary
-    saved = await saver.aget_tuple({"configurable": {"thread_id": task.run, "checkpoint_ns": ""}})
-    messages = (saved.checkpoint.get("channel_values", {}).get("messages") if saved else None) or []
+    messages = await attempt_messages(saver, task.run)
     last = messages[-1] if messages else None
     return text_of(last) if isinstance(last, AIMessage) else summary
 

@@ -15,22 +15,26 @@ task's directory and limits arrive in the run's context
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import (
+    AgentState,
     ClearToolUsesEdit,
     ContextEditingMiddleware,
     ModelCallLimitMiddleware,
 )
+from langchain_core.messages import AnyMessage
+from langgraph.channels.delta import DeltaChannel
 from langgraph.graph.state import CompiledStateGraph
 
 from ..context import TaskContext
 from ..models import get_chat_model
 from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
+from ..state import fold_messages
 from ..tools import tools_for
-from .middleware import ActivityEvents, ToolOutputCap
+from .middleware import ActivityEvents, RedactSecrets, ToolOutputCap
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -39,6 +43,13 @@ _CACHE_LIMIT = 256
 
 _cache: dict[tuple[Any, ...], CompiledStateGraph] = {}
 _lock = threading.Lock()
+
+
+class TaskAgentState(AgentState):
+    """The agent's state with the conversation as a delta channel: each message is stored
+    once (with the step that wrote it), not again in every checkpoint of the attempt."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(fold_messages)]  # type: ignore[misc]
 
 
 def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> CompiledStateGraph:
@@ -58,12 +69,14 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
             ActivityEvents(),
+            RedactSecrets(),
             ModelCallLimitMiddleware(thread_limit=settings.max_model_calls_per_task,
                                      exit_behavior="error"),
             ToolOutputCap(settings.max_tool_output_chars),
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
         ],
+        state_schema=TaskAgentState,
         context_schema=TaskContext,
         name=agent.name,
     )

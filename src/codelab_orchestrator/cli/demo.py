@@ -37,7 +37,8 @@ def demo(
     shutil.copytree(SAMPLE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     os.environ.update({"DATABASE_URL": f"sqlite:///{root / 'agents.sqlite'}",
                        "CODELAB_CHECKPOINT_URL": f"sqlite:///{root / 'checkpoints.sqlite'}",
-                       "CODELAB_MODEL": DEMO_MODEL})
+                       "CODELAB_MODEL": DEMO_MODEL,
+                       "CODELAB_ALLOW_SCRIPTED_MODELS": "1"})  # the demo's own scripted model
     from ..context import Context  # noqa: PLC0415 - after the environment is set
     from ..demo import script  # noqa: PLC0415
     from ..persistence import open_async_checkpointer  # noqa: PLC0415

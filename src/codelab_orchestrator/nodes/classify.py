@@ -68,10 +68,11 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
 
 
 def stop_running(plan: Plan, reason: str) -> list[Task]:
-    """Running tasks of ``plan`` recorded as cancelled with ``reason`` (their attempts belonged
-    to an earlier run, which has ended: nothing of them runs any more)."""
+    """Tasks of ``plan`` under way (running, or stopped and resumable) recorded as cancelled for
+    good with ``reason``. Their attempts belonged to an earlier run, which has ended: nothing of
+    them runs any more."""
     stopped = [t.model_copy(update={"status": "cancelled", "error": reason, "finished_at": now()})
-               for t in plan.tasks if t.status == "running"]
+               for t in plan.tasks if t.status in ("running", "cancelled")]
     for task in stopped:
         emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
              attempt=task.attempts, reason=reason)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from .. import supervisor
 from ..context import Context
+from ..server.run_context import check_workspace_allowed, with_identity
 from ..state import Plan, SessionInfo, State
 
 # A node that fails on a database hiccup (a lock timeout, a dropped
@@ -78,7 +79,12 @@ def async_node(func: Callable[..., Awaitable[Any]]) -> RunnableCallable:
 
 
 def context_of(runtime: Runtime[Context] | None) -> Context:
-    """The context as the caller gave it (empty fields unresolved)."""
+    """The context as the caller gave it (empty fields unresolved), the server's
+    authenticated user imposed (see :mod:`..server.run_context`)."""
+    return with_identity(_given_context(runtime), runtime)
+
+
+def _given_context(runtime: Runtime[Context] | None) -> Context:
     context = getattr(runtime, "context", None)
     if isinstance(context, Context):
         return context
@@ -88,8 +94,9 @@ def context_of(runtime: Runtime[Context] | None) -> Context:
 
 
 def session_context(state: State, runtime: Runtime[Context] | None) -> Context:
-    """The run's context resolved against the session (see :func:`resolve_context`)."""
-    return resolve_context(context_of(runtime), state.session)
+    """The run's context resolved against the session (see :func:`resolve_context`), its
+    workspace checked against the server's roots."""
+    return check_workspace_allowed(resolve_context(context_of(runtime), state.session), runtime)
 
 
 def resolve_context(given: Context, session: SessionInfo | None) -> Context:

@@ -32,6 +32,7 @@ from ..context import Context
 from ..events import emit
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
+from ..tools.redaction import redact
 from .common import session_context
 from .route import ready_tasks, resumable_tasks
 
@@ -118,7 +119,7 @@ async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
 
 def _failed(task: Task, error: str) -> Task:
     return task.model_copy(update={"status": "failed", "finished_at": now(),
-                                   "error": error[:ERROR_CHARS]})
+                                   "error": redact(error)[:ERROR_CHARS]})
 
 
 def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
@@ -128,7 +129,8 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
+    result = redact(outcome.result)
     return task.model_copy(update={
-        "status": "done", "result": outcome.result[:RESULT_SUMMARY_CHARS],
+        "status": "done", "result": result[:RESULT_SUMMARY_CHARS],
         "result_chars": len(outcome.result), "finished_at": now(), "usage": outcome.usage,
         "record": outcome.record, "error": None})

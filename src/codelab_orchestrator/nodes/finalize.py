@@ -23,9 +23,9 @@ from ..context import Context
 from ..events import emit
 from ..prompts.finalize import render_answer
 from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
+from ..tools.redaction import redact
 
 STOP_REASONS = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}
-ANSWER_RESULT_CHARS = 20_000  # per task, in the final answer's text
 
 
 async def finalize(state: State, runtime: Runtime[Context], config: RunnableConfig) -> dict:
@@ -45,10 +45,12 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
     status: PlanStatus = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
     final_plan = plan.apply(plan.with_tasks(closed, status=status))
     summary = summarize(final_plan)
-    saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
-    results = {t.id: (await whole_result(saver, t))[:ANSWER_RESULT_CHARS]
-               for t in final_plan.tasks if t.status == "done"}
-    text = render_answer(final_plan.goal, status, final_plan.tasks, summary, results)
+    done = [t for t in final_plan.tasks if t.status == "done"]
+    whole = None
+    if status == "completed" and len(done) == 1:  # the answer is that task's whole result
+        whole = await whole_result(config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER),
+                                   done[0])
+    text = redact(render_answer(final_plan.goal, status, final_plan.tasks, summary, whole))
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
     return {"plan": plan.with_tasks(closed, status=status),
@@ -106,7 +108,7 @@ def summarize(plan: Plan) -> dict:
     return {
         "plan_id": plan.id, "status": plan.status, "replans": plan.replans,
         "tasks": [{"id": t.id, "agent": t.agent, "status": t.status, "attempts": t.attempts,
-                   "result": t.result, "result_chars": t.result_chars, "error": t.error,
+                   "result_chars": t.result_chars, "error": t.error,
                    "recovery": t.recovery, "run": t.run,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None}

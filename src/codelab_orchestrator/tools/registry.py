@@ -3,12 +3,13 @@
 The tools are module-level ``@tool`` coroutines, built once per process
 (building argument schemas costs milliseconds, far too much per task). Each
 reads where it may work from the run's context (``ToolRuntime.context``: the
-task's workspace, allowed commands, time limit), so one compiled agent
-serves every task.
+task's workspace, allowed commands, time limit, network, command policy,
+extra protected files), so one compiled agent serves every task.
 
 The file work itself is synchronous and quick; it runs in a worker thread
 and is *shielded*: if the task is cancelled meanwhile, cancellation waits for
 the operation to finish, so nothing is written after a stop is reported.
+Commands are the exception: cancelling kills them (their whole process tree).
 Errors (sandbox refusals, missing files, bad arguments) come back to the
 model as a tool message starting with ``ERROR:``; they never raise into the
 run.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from langchain.tools import ToolRuntime
@@ -30,13 +30,17 @@ from . import commands, files
 from .workspace import Workspace, WorkspaceError
 
 
+def _workspace(runtime: ToolRuntime) -> Workspace:
+    context = runtime.context
+    return Workspace(getattr(context, "workspace", None) or ".",
+                     deny=tuple(getattr(context, "deny_files", ()) or ()))
+
+
 async def _call(runtime: ToolRuntime, work: Callable[..., str], *args: Any) -> str:
     """``work(workspace, *args)`` off the event loop, to completion even when cancelled."""
-    context = runtime.context
-    workspace = getattr(context, "workspace", None) or "."
 
     def job() -> str:
-        return work(Workspace(workspace), *args)
+        return work(_workspace(runtime), *args)
 
     future = asyncio.get_running_loop().run_in_executor(None, job)
     try:
@@ -108,16 +112,21 @@ async def create_directory(path: str, *, runtime: ToolRuntime[TaskContext]) -> s
 
 @_tool
 async def run_command(command: str, *, runtime: ToolRuntime[TaskContext]) -> str:
-    """Run a program in the workspace root, without a shell (no pipes, no redirection).
-    Only the programs allowed for this agent may run. Returns the exit code and output."""
+    """Run a program in the workspace root, without a shell (no pipes, no redirection), in a
+    sandbox where only the workspace is writable. Only the programs allowed for this agent
+    may run. Returns the exit code and output."""
     context = runtime.context
     allowed = list(getattr(context, "allowed_commands", ()) or ())
     timeout = float(getattr(context, "command_timeout_s", commands.DEFAULT_TIMEOUT_S))
-    return await _call(runtime, partial(_run, allowed=allowed, timeout=timeout), command)
-
-
-def _run(ws: Workspace, command: str, *, allowed: list[str], timeout: float) -> str:
-    return commands.run_command(ws, command, allowed, timeout)
+    try:
+        # Not shielded like the file tools: cancelling the task kills the command's processes.
+        return await commands.run_command_async(
+            await asyncio.to_thread(_workspace, runtime), command, allowed, timeout,
+            allow_network=bool(getattr(context, "allow_network", False)),
+            policy=getattr(context, "command_policy", "sandbox"))
+    except (WorkspaceError, OSError) as exc:
+        message = str(exc) if isinstance(exc, WorkspaceError) else f"{type(exc).__name__}: {exc}"
+        raise ToolException(message) from None
 
 
 TOOLS: dict[str, BaseTool] = {
