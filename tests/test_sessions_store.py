@@ -9,13 +9,11 @@ import time
 import pytest
 
 from codelab_orchestrator.persistence.engine import get_engine
+from codelab_orchestrator.persistence.owners import new_owner_id, owner_is_dead, process_start_time
 from codelab_orchestrator.persistence.sessions import (
     SessionBusyError,
     SessionNotFoundError,
     SessionStore,
-    _start_time,
-    new_owner_id,
-    owner_is_dead,
     session_lease,
 )
 
@@ -28,7 +26,7 @@ def store(database_url) -> SessionStore:
 def _owner_of(pid: int) -> str:
     """The owner id the process ``pid`` of this machine would have."""
     host, machine, _pid, _start, nonce = new_owner_id().split("|")
-    return f"{host}|{machine}|{pid}|{_start_time(pid)}|{nonce}"
+    return f"{host}|{machine}|{pid}|{process_start_time(pid)}|{nonce}"
 
 
 def test_register_is_an_upsert_scoped_to_its_user_and_project(store):

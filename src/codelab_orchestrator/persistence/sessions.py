@@ -23,17 +23,12 @@ graph node may call :meth:`SessionStore.register` too.
 from __future__ import annotations
 
 import builtins
-import hashlib
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -42,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import WRITE, get_engine
 from .models import SessionRow
+from .owners import describe_owner, new_owner_id, owner_is_dead
 
 DEFAULT_LEASE_TTL_S = 15.0
 LAST_REQUEST_CHARS = 200
@@ -70,66 +66,6 @@ class SessionBusyError(SessionError):
         self.thread_id, self.holder = thread_id, holder
         where = f" ({holder.holder})" if holder is not None and holder.holder else ""
         super().__init__(f"session {thread_id} is already running{where}")
-
-
-# -- who holds a lease ------------------------------------------------------------------
-
-
-def _machine_key() -> str:
-    """This machine and PID namespace: the boot id tells machines apart even when their
-    host names collide; the PID namespace tells containers on one kernel apart."""
-    parts = []
-    for path in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
-        try:
-            parts.append(os.readlink(path) if path.endswith("/pid") else Path(path).read_text())
-        except OSError:
-            parts.append("")
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (None: no such process)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "?"
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] in ("Z", "X"):  # a zombie has finished running: it holds nothing
-        return None
-    return fields[19]
-
-
-_HOST = socket.gethostname()
-_MACHINE = _machine_key()
-
-
-def new_owner_id() -> str:
-    """A unique lease owner: ``host|machine key|pid|start time|nonce``."""
-    pid = os.getpid()
-    return f"{_HOST}|{_MACHINE}|{pid}|{_start_time(pid) or '?'}|{uuid.uuid4().hex[:8]}"
-
-
-def owner_is_dead(owner: str) -> bool:
-    """True only when ``owner`` was a process on this machine that is gone (or whose pid
-    now belongs to another process). Owners elsewhere are never judged: they expire."""
-    try:
-        _host, machine, pid_text, start, _nonce = owner.split("|")
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if machine != _MACHINE or not Path("/proc").is_dir():
-        return False
-    current = _start_time(pid)
-    return current is None or (start != "?" and current not in ("?", start))
-
-
-def describe_owner(owner: str | None) -> str | None:
-    if not owner:
-        return None
-    parts = owner.split("|")
-    return f"pid {parts[2]} on {parts[0]}" if len(parts) == 5 else owner
 
 
 # -- records ----------------------------------------------------------------------------
