@@ -75,8 +75,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                     if values.get("classification") else None,
                     "plan": plan.model_dump(mode="json") if plan else None, "history": history})
         return
-    console.print(f"session {thread} ({record.state}{', ' + record.holder if record.running else ''})"
-                  f" in {record.workspace or '?'}", highlight=False)
+    holder = f", {record.holder}" if record.running and record.holder else ""
+    console.print(f"session {thread} ({record.state}{holder}) in {record.workspace or '?'}",
+                  highlight=False)
     if plan is not None:
         table = Table(title=f"plan {plan.id} ({plan.status}): {plan.goal[:60]}")
         for column in ("task", "agent", "status", "attempts", "result / error"):

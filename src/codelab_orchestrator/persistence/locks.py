@@ -63,7 +63,7 @@ def setup_lock(url: str, name: str) -> Iterator[None]:
         key = advisory_key(name)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             deadline = time.monotonic() + LOCK_TIMEOUT_S
-            while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            while not (conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() or [0])[0]:
                 if time.monotonic() > deadline:
                     raise _timeout(name)
                 time.sleep(random.uniform(*_POLL_S))

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, Interval, and_, delete, func, literal, or_, select, update
+from sqlalchemy import Engine, Interval, Table, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import WRITE, get_engine
@@ -42,7 +42,7 @@ from .owners import describe_owner, new_owner_id, owner_is_dead
 DEFAULT_LEASE_TTL_S = 15.0
 LAST_REQUEST_CHARS = 200
 WAIT_POLL_S = 0.25
-_table = SessionRow.__table__
+_table: Table = SessionRow.__table__  # type: ignore[assignment]  # Core statements
 
 
 class SessionError(Exception):
