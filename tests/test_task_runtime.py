@@ -289,3 +289,16 @@ def test_a_secret_in_a_reply_is_redacted_in_results_events_and_checkpoints(run_i
         for ns in run_in.saver.storage[thread].values():
             for checkpoint, metadata, _ in ns.values():
                 assert secret.encode() not in checkpoint[1] and secret.encode() not in metadata[1]
+
+
+def test_a_runaway_tool_loop_stops_at_max_model_calls_per_task(run_in):
+    def loop(request):
+        return AIMessage(content="", tool_calls=[{"name": "list_files", "args": {},
+                                                  "id": f"call-{time.monotonic_ns()}"}])
+
+    run_in.use(Script(task=loop), max_model_calls_per_task=4, max_task_attempts=1)
+    run_in.agent("debug", status="disabled")
+    out = run_in.send("look around")
+    task = out["plan"].tasks[0]
+    assert task.status == "failed" and "max_model_calls_per_task=4" in task.error
+    assert run_in.script.counts["task"] == 4

@@ -8,6 +8,7 @@
   saying so and how to get the rest, so one ``read_file`` of a huge file
   cannot fill the context (and redacts secret values, error messages included).
 - :class:`RedactSecrets` takes secret values out of the model's own replies.
+- :class:`ModelCallLimit` stops a task that keeps calling the model.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ToolCallRequest
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.types import Command
 
 from ..events import emit
@@ -58,6 +59,30 @@ class ActivityEvents(AgentMiddleware):
                  status=result.status, chars=len(str(result.content)),
                  preview=str(result.content)[:ARG_PREVIEW_CHARS])
         return result
+
+
+class ModelCallLimitError(RuntimeError):
+    """A task used up its model calls without a final answer."""
+
+
+class ModelCallLimit(AgentMiddleware):
+    """At most ``limit`` model calls per attempt, counted from the conversation itself (so a
+    resumed attempt keeps its count). A wrapper, unlike LangChain's ``ModelCallLimitMiddleware``
+    whose before/after hooks add two checkpointed steps to every model call."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        made = sum(1 for m in request.messages if isinstance(m, AIMessage))
+        if made >= self.limit:
+            raise ModelCallLimitError(
+                f"stopped after {made} model calls without a final answer "
+                f"(max_model_calls_per_task={self.limit})")
+        return await handler(request)
 
 
 class RedactSecrets(AgentMiddleware):

@@ -24,6 +24,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.constants import CONFIG_KEY_CHECKPOINTER
+from langgraph.errors import GraphDrained
 from langgraph.runtime import Runtime
 
 from .. import supervisor
@@ -58,7 +59,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             return
         active[attempt.key] = task
         if not tasks.has(attempt.key):
-            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver), settings.task_timeout_s))
+            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver, runtime.control),
+                                              settings.task_timeout_s))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
@@ -77,6 +79,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
 
     async with supervisor.active(runtime):
         finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
+        stop = stop or supervisor.stop_requested(runtime)  # the run ends at this step: no stragglers
         if stop:
             for key in await tasks.cancel(k for k in active if k not in finished):
                 task = active[key]
@@ -87,7 +90,10 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     for key, future in finished.items():
         done = _finish(active[key], future)
         changed[done.id] = done
-        if done.status == "done":
+        if done.status == "cancelled":
+            emit("task_cancelled", plan_id=plan.id, task_id=done.id, agent=done.agent,
+                 attempt=done.attempts, reason=done.error)
+        elif done.status == "done":
             emit("task_done", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, usage=done.usage)
         else:
@@ -126,6 +132,8 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     if future.cancelled():
         return _failed(task, "cancelled")
     exc = future.exception()
+    if isinstance(exc, GraphDrained):  # the attempt stopped itself at a drain: resumable
+        return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
