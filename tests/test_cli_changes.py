@@ -91,3 +91,14 @@ def test_recorded_outcome_for_sessions_show(tmp_path):
         print_outcome(console, outcome)
     text = captured.get()
     assert "config.py" in text and "+1" in text and "git -C" in text and "merge codelab/plan-1" in text
+
+
+def test_another_users_plan_is_not_found(tmp_path):
+    ws = make_repo(tmp_path / "ws")
+    space = PlanSpace.open(ws, data_dir(), "plan-9", thread_id="s9", owner="ann/shop")
+    space.finish()
+    mine = runner.invoke(app, ["diff", "s9", "--user", "ann", "--project", "shop", "--stat"])
+    assert mine.exit_code == 0, mine.output
+    theirs = runner.invoke(app, ["diff", "s9", "--user", "bob", "--project", "shop"])
+    assert theirs.exit_code == 2 and "no recorded changes" in theirs.output
+    assert runner.invoke(app, ["undo", "s9", "-u", "bob", "-p", "shop"]).exit_code == 2

@@ -18,20 +18,27 @@ from rich.text import Text
 
 from ..gitspace import FileChange, GitError, GitSpaceError, PlanSpace, find_plans
 from ..persistence.settings import data_dir
-from .common import JsonOption, console, fail, print_json
+from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
 ThreadArgument = Annotated[str, typer.Argument(help="Session id (or a plan id).", metavar="THREAD")]
 PlanOption = Annotated[str | None, typer.Option(
     "--plan", help="Which of the session's plans (default: the latest).")]
 
 
-def _space(thread: str, plan: str | None) -> PlanSpace:
-    records = find_plans(data_dir(), thread)
+def owner_of(user: str | None, project: str | None) -> str:
+    """The owner label a session's plans are recorded under (``PlanSpace.open(owner=...)``)."""
+    user_id, project_id = scope(user, project)
+    return f"{user_id}/{project_id}"
+
+
+def _space(thread: str, plan: str | None, owner: str) -> PlanSpace:
+    records = find_plans(data_dir(), thread, owner)
     if plan is not None:
         records = [r for r in records if r.plan_id == plan]
     if not records:
         which = f"plan {plan!r} of session {thread!r}" if plan else f"session {thread!r}"
-        fail(f"no recorded changes for {which} (plans record their changes when they run)")
+        fail(f"no recorded changes for {which} in {owner} (plans record their changes when "
+             "they run; sessions belong to one user and project: check --user/--project)")
     try:
         return PlanSpace.load(data_dir(), records[0].plan_id)
     except (GitSpaceError, GitError) as exc:
@@ -55,9 +62,9 @@ def render_changes(out: Console, changes: list[FileChange], title: str = "files 
     out.print(table)
 
 
-def recorded_outcome(thread: str, plan_id: str | None = None) -> dict | None:
+def recorded_outcome(thread: str, plan_id: str | None = None, owner: str | None = None) -> dict | None:
     """What the session's plan did to the workspace, as recorded when it finished (no git call)."""
-    records = [r for r in find_plans(data_dir(), thread) if plan_id in (None, r.plan_id)]
+    records = [r for r in find_plans(data_dir(), thread, owner) if plan_id in (None, r.plan_id)]
     if not records or records[0].outcome is None:
         return None
     return {**records[0].outcome, "undone": records[0].status == "undone"}
@@ -91,13 +98,15 @@ def diff(
     thread: ThreadArgument,
     plan: PlanOption = None,
     stat: Annotated[bool, typer.Option("--stat", help="Files with +/- counts instead of the patch.")] = False,
+    user: UserOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The change a session's plan made (or will make) to the workspace, as a patch.
 
     The patch applies with `git apply`; binary files are included.
     """
-    space = _space(thread, plan)
+    space = _space(thread, plan, owner_of(user, project))
     try:
         changes = space.diffstat()
         patch = "" if stat or as_json else space.diff()
@@ -116,9 +125,10 @@ def diff(
         console.print(f"plan {space.plan_id} changed no files")
 
 
-def undo(thread: ThreadArgument, plan: PlanOption = None) -> None:
+def undo(thread: ThreadArgument, plan: PlanOption = None, user: UserOption = None,
+         project: ProjectOption = None) -> None:
     """Revert the files an applied plan changed, if none of them was edited since."""
-    space = _space(thread, plan)
+    space = _space(thread, plan, owner_of(user, project))
     try:
         undone = space.undo()
     except (GitSpaceError, GitError) as exc:

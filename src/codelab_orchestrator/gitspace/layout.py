@@ -111,6 +111,7 @@ class PlanRecord(BaseModel):
 
     plan_id: str
     thread_id: str | None = None
+    owner: str | None = None  # opaque to this package (the CLI scopes by "user/project")
     workspace: str
     git_dir: str
     common_dir: str
@@ -158,8 +159,11 @@ def gitspace_root(data_dir: str | Path) -> Path:
     return Path(data_dir).expanduser().resolve() / "gitspace"
 
 
-def find_plans(data_dir: str | Path, key: str) -> list[PlanRecord]:
-    """Records (in ``data_dir``) whose thread id or plan id is ``key``, newest first."""
+def find_plans(data_dir: str | Path, key: str, owner: str | None = None) -> list[PlanRecord]:
+    """Records (in ``data_dir``) whose thread id or plan id is ``key``, newest first.
+
+    With ``owner``, records opened for another owner are left out.
+    """
     plans = gitspace_root(data_dir) / "plans"
     if not plans.is_dir():
         return []
@@ -169,6 +173,9 @@ def find_plans(data_dir: str | Path, key: str) -> list[PlanRecord]:
             record = PlanRecord.model_validate(json.loads(path.read_text()))
         except (OSError, ValueError):
             continue
-        if key in (record.thread_id, record.plan_id):
-            found.append(record)
+        if key not in (record.thread_id, record.plan_id):
+            continue
+        if owner is not None and record.owner not in (None, owner):
+            continue
+        found.append(record)
     return sorted(found, key=lambda r: r.created_at, reverse=True)

@@ -74,8 +74,12 @@ class PlanSpaceBase:
 
     @classmethod
     def open(cls, workspace: str | Path, data_dir: str | Path, plan_id: str, *,
-             thread_id: str | None = None, pool_size: int = DEFAULT_POOL_SIZE):
+             thread_id: str | None = None, owner: str | None = None,
+             pool_size: int = DEFAULT_POOL_SIZE):
         """Open the plan's space, recording its base on the first call.
+
+        ``thread_id`` and ``owner`` are labels kept in the plan's record so
+        ``codelab diff/undo THREAD`` can find it (and only for its owner).
 
         The base is the workspace's content — committed or not, untracked files
         included, ignored files excluded — as a commit on
@@ -96,7 +100,7 @@ class PlanSpaceBase:
                 raise GitSpaceError(f"plan {plan_id} belongs to workspace {record.workspace}, "
                                     f"not {repo.workspace}")
             if record is None:
-                record = cls._record_base(repo, layout, thread_id)
+                record = cls._record_base(repo, layout, thread_id, owner)
             space = cls(repo, layout, record, pool_size)
             space._ensure_ref(layout.base_ref, record.base)
             space._ensure_ref(layout.integration_ref, record.base)
@@ -117,7 +121,8 @@ class PlanSpaceBase:
         return cls(repo, layout, record, pool_size)
 
     @staticmethod
-    def _record_base(repo: Repo, layout: Layout, thread_id: str | None) -> PlanRecord:
+    def _record_base(repo: Repo, layout: Layout, thread_id: str | None,
+                     owner: str | None) -> PlanRecord:
         seed = repo.home / "snapshot.index" if repo.private else repo.git_dir / "index"
         snap = snapshot(repo, seed)
         head = repo.head()
@@ -131,7 +136,7 @@ class PlanSpaceBase:
         layout.state_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(snap.index, layout.base_index)
         keep(snap.index, repo.home / "snapshot.index")
-        record = PlanRecord(plan_id=layout.plan_id, thread_id=thread_id,
+        record = PlanRecord(plan_id=layout.plan_id, thread_id=thread_id, owner=owner,
                             workspace=str(repo.workspace), git_dir=str(repo.git_dir),
                             common_dir=str(repo.common_dir), home=str(repo.home),
                             private=repo.private, base=base, base_tree=snap.tree, head=head,
