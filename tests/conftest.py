@@ -20,8 +20,12 @@ def isolated_home(tmp_path, monkeypatch) -> Iterator[None]:
 
     monkeypatch.setenv("CODELAB_HOME", str(tmp_path / "home"))
     for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL", "CODELAB_USER", "CODELAB_PROJECT",
-                "CODELAB_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+                "CODELAB_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODELAB_WORKSPACE_ROOTS",
+                "CODELAB_CORS_ORIGINS"):
         monkeypatch.delenv(var, raising=False)
+    # Tests drive the graph with scripted models named in agent rows (also in the
+    # subprocesses and `langgraph dev` servers they start, which inherit this).
+    monkeypatch.setenv("CODELAB_ALLOW_SCRIPTED_MODELS", "1")
     yield
     dispose_engines()
 
@@ -74,15 +78,17 @@ def database_url(request, tmp_path, monkeypatch) -> str:
 
 
 def _truncate_pg(url: str) -> None:
-    """Tests on the shared per-session PostgreSQL database start from an empty table."""
+    """Tests on the shared per-session PostgreSQL database start from empty tables."""
     from sqlalchemy import inspect, text
 
     from codelab_orchestrator.persistence.engine import get_engine
 
     engine = get_engine(url)
-    if inspect(engine).has_table("user_agents"):
-        with engine.begin() as conn:
-            conn.execute(text("TRUNCATE user_agents RESTART IDENTITY"))
+    inspector = inspect(engine)
+    for table in ("user_agents", "sessions", "api_tokens"):
+        if inspector.has_table(table):
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY"))
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+VERSION_TABLE = "codelab_alembic_version"  # not Alembic's default: see migrations/env.py
+LEGACY_VERSION_TABLE = "alembic_version"
+LOCK_NAME = "alembic-migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -30,8 +33,18 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+def head_revision() -> str | None:
+    """The newest revision the package ships (what :func:`upgrade` reaches)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
