@@ -401,3 +401,17 @@ HANDWRITTEN += [
     ("Extract the notification code into its own service, move its data, and switch the callers over.", "coder", False),
     ("Prepare the architecture for a marketplace, then break it into epics and tasks with dependencies.", "architect", False),
 ]
+
+# Round 3 (after the test suite's "fix the bug" was routed to a plan; not from the dev
+# set): short requests with no detail at all, which are one step by default.
+HANDWRITTEN += [
+    ("fix the bug", "debug", True), ("Fix the bug.", "debug", True), ("the bug is back", "debug", True),
+    ("fix the crash", "debug", True), ("it's broken again", "debug", True), ("tests are red, fix", "debug", True),
+    ("find the bug", "debug", True), ("debug this", "debug", True),
+    ("add a test", "coder", True), ("write the function", "coder", True), ("clean this up", "coder", True),
+    ("rename it", "coder", True), ("add logging", "coder", True), ("implement the TODO", "coder", True),
+    ("explain", "ask", True), ("what does this do?", "ask", True), ("why?", "ask", True),
+    ("how does it work", "ask", True),
+    ("design it", "architect", True), ("propose an architecture", "architect", True),
+    ("build the whole thing", "coder", False), ("make the app", "coder", False),
+]
