@@ -48,6 +48,11 @@ class Context:
         default=None,
         metadata={"description": "Name of the orchestrator row to use; the project's default if empty."},
     )
+    apply_changes: bool | None = field(
+        default=None,
+        metadata={"description": "Apply the plan's result to the workspace at the end (false: keep "
+                                 "it on a branch); empty: the orchestrator row's apply_changes."},
+    )
 
     def __post_init__(self) -> None:
         self.orchestrator = self.orchestrator or None

@@ -115,7 +115,8 @@ def resolve_context(given: Context, session: SessionInfo | None) -> Context:
                 f"not {getattr(given, name)!r}")
     return Context(user_id=session.user_id, project_id=session.project_id,
                    workspace=session.workspace,
-                   orchestrator=given.orchestrator or session.orchestrator)
+                   orchestrator=given.orchestrator or session.orchestrator,
+                   apply_changes=given.apply_changes)
 
 
 def session_info(context: Context) -> SessionInfo:

@@ -2,7 +2,11 @@
 
 Each task attempt is its own durable LangGraph run (:mod:`..agents.attempt`),
 started as an asyncio task of the session's run (:mod:`..supervisor`), at
-most ``max_parallel_agents`` at once. This node returns as soon as one
+most ``max_parallel_agents`` at once. A writing task works in a git worktree
+of its own made from the plan's base and its dependencies' results; when it
+succeeds its changes are committed and merged into the plan's integration
+ref (a conflict fails the task with the conflicting hunks), see
+:mod:`.spaces`. This node returns as soon as one
 finishes (plus any finishing within a few milliseconds), so ``route`` can
 start what just became ready while the slower tasks keep running: a task
 starts the moment its own dependencies are done. Every completion is a
@@ -20,6 +24,7 @@ step boundary, resumable. A cancelled run cancels them too.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -32,9 +37,11 @@ from .. import supervisor
 from ..agents import Attempt, TaskInterruptedError, TaskOutcome, attempt_thread_id, run_attempt
 from ..context import Context
 from ..events import emit
+from ..gitspace import PlanSpace
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
 from ..tools.redaction import redact
+from . import spaces
 from .common import session_context
 from .route import ready_tasks, resumable_tasks
 
@@ -53,15 +60,19 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     changed: dict[str, Task] = {}
     active: dict[str, Task] = {}
 
-    def start(task: Task, resume: Any = None, **event: Any) -> None:
+    space = None
+
+    async def start(task: Task, resume: Any = None, **event: Any) -> None:
+        nonlocal space
         attempt = _attempt(plan, task, project, context, thread_id, resume)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
         active[attempt.key] = task
         if not tasks.has(attempt.key):
-            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver, runtime.control),
-                                              settings.task_timeout_s))
+            space = space or await spaces.plan_space(
+                plan, context, thread_id, max(4, settings.max_parallel_agents))
+            tasks.start(attempt.key, _work(attempt, plan, space, saver, runtime.control))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
@@ -81,7 +92,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         if task.status == "cancelled" or task.id in answers:
             task = changed[task.id] = task.model_copy(update={
                 "status": "running", "error": None, "waiting_for": None})
-        start(task, resume=answers.get(task.id), restarted=True)
+        await start(task, resume=answers.get(task.id), restarted=True)
     free = max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
         attempt_no = task.attempts + 1
@@ -89,7 +100,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             "status": "running", "attempts": attempt_no, "started_at": now(), "finished_at": None,
             "error": None, "run": attempt_thread_id(thread_id, plan.id, task.id, attempt_no)})
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
-        start(started, description=task.description)
+        await start(started, description=task.description)
 
     async with supervisor.active(runtime):
         finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
@@ -130,6 +141,27 @@ def _attempt(plan: Plan, task: Task, project: Project, context: Context,
                    workspace=context.workspace, resume=resume)
 
 
+async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
+                control: Any) -> TaskOutcome:
+    """One attempt in its own directory: a worktree for a writing agent (committed and merged
+    into the plan when it succeeds, thrown away when it fails), a shared read-only view for
+    the others. A stopped or waiting attempt keeps its worktree: it continues there."""
+    writing = spaces.writes(attempt.agent)
+    try:
+        directory = await spaces.task_directory(space, attempt.task, plan, writing)
+        outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver, control),
+                                 attempt.settings.task_timeout_s)
+        if writing:
+            await spaces.integrate(space, attempt.task, attempt.agent.name, outcome.result)
+        return outcome
+    except (GraphDrained, TaskInterruptedError, spaces.MergeConflictError):
+        raise  # resumable, or kept for whoever resolves the conflict
+    except Exception:
+        if writing:
+            await spaces.discard(space, attempt.task)
+        raise
+
+
 async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
     if timeout_s is None:
         return await work
@@ -153,11 +185,13 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
     if isinstance(exc, TaskInterruptedError):  # it asks a person; its run waits, checkpointed
         return task.model_copy(update={"waiting_for": exc.value})
+    if isinstance(exc, spaces.MergeConflictError):
+        return _failed(task, str(exc)).model_copy(update={"conflict": True})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
     result = redact(outcome.result)
     return task.model_copy(update={
-        "status": "done", "result": result[:RESULT_SUMMARY_CHARS],
+        "status": "done", "result": result[:RESULT_SUMMARY_CHARS], "conflict": False,
         "result_chars": len(outcome.result), "finished_at": now(), "usage": outcome.usage,
         "record": outcome.record, "error": None})

@@ -12,6 +12,8 @@ have unwound before this node returns: nothing of them writes afterwards.
 
 from __future__ import annotations
 
+import asyncio
+
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.constants import CONFIG_KEY_CHECKPOINTER
@@ -21,9 +23,12 @@ from .. import supervisor
 from ..agents import whole_result
 from ..context import Context
 from ..events import emit
+from ..project import load_project
 from ..prompts.finalize import render_answer
 from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
 from ..tools.redaction import redact
+from . import spaces
+from .common import session_context
 
 STOP_REASONS = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}
 
@@ -45,17 +50,35 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
     status: PlanStatus = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
     final_plan = plan.apply(plan.with_tasks(closed, status=status))
     summary = summarize(final_plan)
+    apply = status != "cancelled" and await _apply(state, runtime)
+    delivered = await spaces.finish(final_plan, apply=apply)
+    if delivered is not None:
+        summary["files_changed"] = [c.path for c in delivered.changes]
+        summary["changes"] = [c.model_dump() for c in delivered.changes]
+        summary["delivery"] = delivered.model_dump(include={
+            "status", "branch", "reason", "merge_command", "workspace"})
     done = [t for t in final_plan.tasks if t.status == "done"]
     whole = None
     if status == "completed" and len(done) == 1:  # the answer is that task's whole result
         whole = await whole_result(config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER),
                                    done[0])
-    text = redact(render_answer(final_plan.goal, status, final_plan.tasks, summary, whole))
+    text = render_answer(final_plan.goal, status, final_plan.tasks, summary, whole)
+    if delivered is not None and delivered.status != "unchanged":
+        text += "\n\n" + delivered.summary()
+    text = redact(text)
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
     return {"plan": plan.with_tasks(closed, status=status),
             "final": FinalAnswer(plan_id=plan.id, status=status, text=text, summary=summary),
             "messages": [AIMessage(text, name="orchestrator")]}
+
+
+async def _apply(state: State, runtime: Runtime[Context]) -> bool:
+    """This run's choice (``--no-apply``), else the orchestrator row's ``apply_changes``."""
+    context = session_context(state, runtime)
+    if context.apply_changes is not None:
+        return context.apply_changes
+    return (await asyncio.to_thread(load_project, context)).settings.apply_changes
 
 
 def _close_leftovers(plan: Plan) -> list[Task]:

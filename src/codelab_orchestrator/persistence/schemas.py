@@ -99,6 +99,8 @@ class OrchestratorConfig(AgentConfig):
     max_plan_tasks: int = Field(default=20, ge=1, le=200)
     routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
     routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+    apply_changes: bool = Field(
+        default=True, description="Apply a finished plan's result to the workspace (else: a branch).")
     task_timeout_s: float | None = Field(
         default=None, gt=0, description="A task attempt running longer is stopped and fails.")
     max_model_calls_per_task: int = Field(default=25, ge=1, le=1000)
