@@ -78,6 +78,7 @@ class Attempt:
     goal: str
     dependencies: tuple[Task, ...]
     workspace: str
+    budget: Any = None  # budget.ledger.AttemptBudget, checked before each model call
 
     @property
     def key(self) -> str:
@@ -99,7 +100,7 @@ class Attempt:
             agent=self.task.agent, allowed_commands=tuple(config.allowed_commands),
             max_tool_output_chars=self.settings.max_tool_output_chars,
             allow_network=config.allow_network, command_policy=self.settings.command_policy,
-            deny_files=tuple(config.deny_files))
+            deny_files=tuple(config.deny_files), budget=self.budget)
 
 
 async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None,

@@ -20,6 +20,7 @@ step boundary, resumable. A cancelled run cancels them too.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -29,11 +30,14 @@ from langgraph.runtime import Runtime
 
 from .. import supervisor
 from ..agents import Attempt, TaskOutcome, attempt_thread_id, run_attempt
+from ..budget.ledger import PlanBudgetReached
+from ..budget.plan import PlanBudget, effective_settings
 from ..context import Context
 from ..events import emit
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
 from ..tools.redaction import redact
+from .budget import pause_for_budget
 from .common import session_context
 from .route import ready_tasks, resumable_tasks
 
@@ -48,14 +52,20 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     tasks = supervisor.run_tasks(runtime)
     saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
     thread_id = config.get("configurable", {}).get("thread_id")
-    settings = project.settings
+    settings = effective_settings(project.settings, context)  # the run's own limits win
+    budget = PlanBudget(tasks.ledgers, plan, settings, context)
+    over_budget = budget.stop_reason()  # reached before this step: start nothing
     changed: dict[str, Task] = {}
     active: dict[str, Task] = {}
 
     def start(task: Task, **event: Any) -> None:
-        attempt = _attempt(plan, task, project, context, thread_id)
+        attempt = _attempt(plan, task, project, context, thread_id, budget)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
+            return
+        if over_budget and not tasks.has(attempt.key):
+            changed[task.id] = task.model_copy(update={"status": "cancelled",
+                                                       "error": f"stopped: {over_budget}"})
             return
         active[attempt.key] = task
         if not tasks.has(attempt.key):
@@ -68,7 +78,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         if task.status == "cancelled":
             task = changed[task.id] = task.model_copy(update={"status": "running", "error": None})
         start(task, restarted=True)
-    free = max(0, settings.max_parallel_agents - len(active))
+    free = 0 if over_budget else max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
         attempt_no = task.attempts + 1
         started = changed[task.id] = task.model_copy(update={
@@ -77,19 +87,23 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
         start(started, description=task.description)
 
+    def should_stop() -> str | None:
+        return supervisor.stop_requested(runtime) or budget.stop_reason()
+
     async with supervisor.active(runtime):
-        finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
-        stop = stop or supervisor.stop_requested(runtime)  # the run ends at this step: no stragglers
+        finished, stop = await tasks.wait_first(active, should_stop)
+        stop = stop or should_stop()  # the run ends (or the plan pauses) at this step
         if stop:
             for key in await tasks.cancel(k for k in active if k not in finished):
                 task = active[key]
-                changed[task.id] = task.model_copy(update={"status": "cancelled",
-                                                           "error": f"stopped: {stop}"})
+                changed[task.id] = budget.settle(task.model_copy(update={
+                    "status": "cancelled", "error": f"stopped: {stop}"}))
                 emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
                      attempt=task.attempts, reason=stop)
     for key, future in finished.items():
         done = _finish(active[key], future)
-        changed[done.id] = done
+        outcome = future.result() if done.status == "done" else None
+        done = changed[done.id] = budget.settle(done, outcome.usage if outcome else None)
         if done.status == "cancelled":
             emit("task_cancelled", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, reason=done.error)
@@ -99,18 +113,21 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         else:
             emit("task_failed", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, error=done.error)
-    return {"plan": plan.with_tasks(changed.values(), status="running")}
+    return pause_for_budget(plan, changed, budget) or {
+        "plan": plan.with_tasks(changed.values(), status="running", **budget.fields()),
+        **budget.spent_update(changed.values())}
 
 
 def _attempt(plan: Plan, task: Task, project: Project, context: Context,
-             thread_id: str | None) -> Attempt | None:
+             thread_id: str | None, budget: PlanBudget) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
     if agent is None:
         return None
     dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
-    return Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
-                   settings=project.settings, goal=plan.goal, dependencies=dependencies,
-                   workspace=context.workspace)
+    attempt = Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
+                      settings=effective_settings(project.settings, context), goal=plan.goal,
+                      dependencies=dependencies, workspace=context.workspace)
+    return replace(attempt, budget=budget.for_attempt(attempt.key, agent.config))
 
 
 async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
@@ -134,11 +151,13 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     exc = future.exception()
     if isinstance(exc, GraphDrained):  # the attempt stopped itself at a drain: resumable
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
+    if isinstance(exc, PlanBudgetReached):  # a model call refused: resumable once raised
+        return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc}"})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
     result = redact(outcome.result)
     return task.model_copy(update={
         "status": "done", "result": result[:RESULT_SUMMARY_CHARS],
-        "result_chars": len(outcome.result), "finished_at": now(), "usage": outcome.usage,
-        "record": outcome.record, "error": None})
+        "result_chars": len(outcome.result), "finished_at": now(),
+        "record": outcome.record, "error": None})  # usage: budget.settle
