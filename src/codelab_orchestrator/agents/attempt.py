@@ -122,8 +122,10 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None,
     if saver is not None:
         before = await agent.aget_state(config)
         if before.values.get("messages"):
-            if not before.next:
-                return outcome_of(before.values["messages"])  # finished before a crash
+            if not before.next and not before.tasks:  # finished before a crash
+                # (a step that raised, e.g. a model call refused by the budget, is not
+                # in ``next`` -- it has an error write -- but still in ``tasks``: it runs again)
+                return outcome_of(before.values["messages"])
         else:
             payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
     else:

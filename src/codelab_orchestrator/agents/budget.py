@@ -24,7 +24,7 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain_core.messages import AIMessage
 
 from ..budget import usage
-from ..budget.ledger import AttemptBudget
+from ..budget.ledger import AttemptBudget, TaskBudgetExceededError
 from ..events import emit
 
 
@@ -44,7 +44,12 @@ class BudgetGuard(AgentMiddleware):
         if not isinstance(budget, AttemptBudget):
             return await handler(request)
         earlier = usage.of_messages(request.messages)
-        budget.before_call(usage.priced(earlier, budget.price))
+        try:
+            budget.before_call(usage.priced(earlier, budget.price))
+        except TaskBudgetExceededError:
+            emit("budget_exceeded", scope="task", tokens=earlier["total_tokens"],
+                 model_calls=earlier["model_calls"], max_tokens=budget.max_tokens)
+            raise
         response = await handler(request)
         reply = usage.of_messages(_replies(response))
         call = usage.priced(reply, budget.price)

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from langgraph.runtime import RunControl
+
 from ..context import Context
 from ..persistence import AgentConfig, OrchestratorConfig
 from ..state import Plan, PlanPatch, Task
@@ -60,6 +62,32 @@ def agent_price(config: AgentConfig) -> Price:
                      row_out=config.price_out_per_mtok)
 
 
+class AttemptControl(RunControl):
+    """An attempt's run control: drained when the session's run is, and when the plan's cap
+    is reached. LangGraph checks it before every step, so a running attempt stops by itself
+    right after the step in flight -- a model reply already paid for is checkpointed, not
+    thrown away and asked again on resume."""
+
+    __slots__ = ("_session", "_ledger")
+
+    def __init__(self, session: RunControl | None, ledger: PlanLedger) -> None:
+        super().__init__()
+        self._session = session
+        self._ledger = ledger
+
+    @property
+    def drain_requested(self) -> bool:
+        return self.drain_reason is not None
+
+    @property
+    def drain_reason(self) -> str | None:
+        if self._drain_reason is not None:
+            return self._drain_reason
+        if self._session is not None and self._session.drain_requested:
+            return self._session.drain_reason or "stop requested"
+        return self._ledger.reason() if self._ledger.reached() else None
+
+
 class PlanBudget:
     """One node's view of the budget of ``plan`` in the run owning ``ledgers``."""
 
@@ -88,6 +116,10 @@ class PlanBudget:
         if not price.priced and agent.model not in self.unpriced:
             self.unpriced.append(agent.model)
         return AttemptBudget(key=key, price=price, ledger=self.ledger, max_tokens=self.max_tokens)
+
+    def control(self, session: RunControl | None) -> AttemptControl:
+        """The run control for an attempt of this plan (see :class:`AttemptControl`)."""
+        return AttemptControl(session, self.ledger)
 
     def stop_reason(self) -> str | None:
         """Why no model call may start now (the plan's cap is reached), or None."""
@@ -126,6 +158,25 @@ class PlanBudget:
         return {"spend": delta} if any(delta.values()) else {}
 
 
+def charged(counter: usage.UsageCounter, agent: AgentConfig) -> dict[str, Any]:
+    """The session's ``spend`` update for model calls made outside tasks (classification,
+    planning), at the price of the row that made them."""
+    spend = usage.priced(counter.usage, agent_price(agent))
+    return {"spend": spend} if spend["model_calls"] else {}
+
+
 def session_delta(plan: Plan, patch: PlanPatch) -> Spend:
     """What the session spent in the step that produced ``patch``."""
     return usage.minus(plan_spend(plan.apply(patch)), plan_spend(plan))
+
+
+def settled(ledger: PlanLedger | None, plan: Plan, tasks: list[Task]) -> list[Task]:
+    """``tasks`` of ``plan`` with what their current attempts spent in this run (attempts
+    stopped outside ``execute_task``: ``fail_fast`` in ``finalize``)."""
+    if ledger is None:
+        return tasks
+    out = []
+    for task in tasks:
+        spend = ledger.attempts.get(attempt_key(plan.id, task.id, task.attempts))
+        out.append(with_attempt_spend(task, spend) if spend is not None else task)
+    return out

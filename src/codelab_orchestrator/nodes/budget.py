@@ -1,8 +1,13 @@
 """A plan that reached its cost cap: ``execute_task`` pauses it, ``route`` waits for more.
 
-When the plan's cap is reached, ``execute_task`` stops the running attempts (through
-the supervisor: each is recorded ``cancelled``, nothing of it ``done``) and records the
-plan ``paused_budget`` with the figures (:func:`pause_for_budget`). The plan stays
+When the plan's cap is reached, no attempt starts and no model call is made any more
+(the middleware refuses it). Running attempts stop by themselves right after their
+step in flight (their run control drains), so a reply already paid for is
+checkpointed rather than thrown away; ``execute_task`` waits for them
+(:func:`let_running_finish`; past :data:`BUDGET_GRACE_S`, or on a user's stop, the
+supervisor cancels them), records each ``cancelled`` (resumable, nothing of it
+``done`` unless its final answer had already arrived) and the plan ``paused_budget``
+with the figures (:func:`pause_for_budget`). The plan stays
 *active*: its stopped attempts are resumable, a cancel word or a new request ends it
 as for any active plan. The next ``route`` calls ``interrupt()`` with the figures
 (:func:`await_budget`), so the run ends waiting, like an approval, and nothing is
@@ -17,6 +22,8 @@ spend on, so it completes (its summary shows the spend above the cap).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from langgraph.types import interrupt
@@ -26,10 +33,30 @@ from ..budget.plan import RESUME_ANSWER, PlanBudget
 from ..budget.usage import describe, money
 from ..events import emit
 from ..state import Plan, Task
+from ..supervisor import RunTasks
 
+BUDGET_GRACE_S = 60.0  # how long running attempts get to finish their step in flight
 CANCEL_WORDS = {"cancel", "stop", "abort", "no", "reject"}
 HOW_TO_ANSWER = ("resume with {'budget': <new cap in USD, above what was spent>} "
                  "(codelab resume THREAD --budget N), or 'cancel' to end the plan")
+
+
+async def let_running_finish(tasks: RunTasks, keys: Iterable[str], finished: dict[str, Any],
+                             stop: Callable[[], str | None]) -> None:
+    """The plan's cap is reached: wait until every running attempt of ``keys`` has stopped by
+    itself after its step in flight (their run controls drain: see
+    ``budget.plan.AttemptControl``), adding them to ``finished``. A user's stop (``stop()``)
+    or :data:`BUDGET_GRACE_S` cuts the wait short; the caller cancels what is left."""
+    deadline = time.monotonic() + BUDGET_GRACE_S
+
+    def cut() -> str | None:
+        return stop() or ("grace over" if time.monotonic() > deadline else None)
+
+    pending = [key for key in keys if key not in finished]
+    while pending and not cut():
+        more, _ = await tasks.wait_first(pending, cut)
+        finished.update(more)
+        pending = [key for key in pending if key not in finished]
 
 
 def pause_for_budget(plan: Plan, changed: dict[str, Task], budget: PlanBudget) -> dict | None:

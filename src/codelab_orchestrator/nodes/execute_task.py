@@ -37,7 +37,7 @@ from ..events import emit
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
 from ..tools.redaction import redact
-from .budget import pause_for_budget
+from .budget import let_running_finish, pause_for_budget
 from .common import session_context
 from .route import ready_tasks, resumable_tasks
 
@@ -69,7 +69,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             return
         active[attempt.key] = task
         if not tasks.has(attempt.key):
-            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver, runtime.control),
+            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver,
+                                                          budget.control(runtime.control)),
                                               settings.task_timeout_s))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
@@ -87,12 +88,14 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
         start(started, description=task.description)
 
-    def should_stop() -> str | None:
-        return supervisor.stop_requested(runtime) or budget.stop_reason()
+    def stop_now() -> str | None:  # a drain (Ctrl-C, shutdown): cancel what runs
+        return supervisor.stop_requested(runtime)
 
     async with supervisor.active(runtime):
-        finished, stop = await tasks.wait_first(active, should_stop)
-        stop = stop or should_stop()  # the run ends (or the plan pauses) at this step
+        finished, stop = await tasks.wait_first(active, lambda: stop_now() or budget.stop_reason())
+        if budget.stop_reason() and not stop_now():  # the running attempts stop by themselves
+            await let_running_finish(tasks, active, finished, stop_now)
+        stop = stop_now() or budget.stop_reason()  # the run ends (or the plan pauses) at this step
         if stop:
             for key in await tasks.cancel(k for k in active if k not in finished):
                 task = active[key]
@@ -109,7 +112,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
                  attempt=done.attempts, reason=done.error)
         elif done.status == "done":
             emit("task_done", plan_id=plan.id, task_id=done.id, agent=done.agent,
-                 attempt=done.attempts, usage=done.usage)
+                 attempt=done.attempts, usage=done.usage, cost=done.cost)
         else:
             emit("task_failed", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, error=done.error)
