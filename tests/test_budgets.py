@@ -206,3 +206,50 @@ def test_the_sdk_resumes_a_paused_plan_with_command_resume(run_in):
     assert out["final"].status == "completed" and out["plan"].tasks[0].usage["model_calls"] == 3
     assert not any(isinstance(m, ToolMessage) for m in out["messages"])
     assert isinstance(out["messages"][0], HumanMessage)
+
+
+def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path):
+    """`codelab run --budget` exits 4 with the figures; `sessions show` says how to go on;
+    a too-low `resume --budget` is refused; a higher one finishes the plan."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from codelab_orchestrator.cli import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("CODELAB_MODEL", "scripted:tests.budget_script:script")
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    assert runner.invoke(app, ["agents", "update", "orchestrator", "-c",
+                               '{"routing_strategy": "llm"}']).exit_code == 0
+    assert runner.invoke(app, ["agents", "update", "coder", "-c", json.dumps(PRICE)]).exit_code == 0
+
+    result = runner.invoke(app, ["run", "build it", "-w", str(tmp_path), "--thread", "tb",
+                                 "--budget", "0.35", "--json"])
+    assert result.exit_code == 4, result.output
+    events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    kinds = [e["event"] for e in events]
+    assert "budget_warning" in kinds and "budget_exceeded" in kinds
+    paused = events[-1]
+    assert paused["event"] == "paused_budget" and paused["max_cost"] == 0.35
+    assert 0.35 <= paused["spent"]["cost"] <= 0.35 + 2 * 0.1 + 1e-9
+    assert "model_usage" in kinds
+
+    shown = runner.invoke(app, ["sessions", "show", "tb"])
+    assert "paused_budget" in shown.output and "resume tb --budget" in shown.output
+    assert "$0.40 of $0.35" in shown.output or "$0.50 of $0.35" in shown.output
+
+    low = runner.invoke(app, ["resume", "tb", "--budget", "0.1"])
+    assert low.exit_code == 4 and "not above" in low.output
+
+    done = runner.invoke(app, ["resume", "tb", "--budget", "2.50"])
+    assert done.exit_code == 0, done.output
+    assert "spent: 800,000 tokens · 8 model calls · $0.80 of $2.50" in done.output
+    data = json.loads(runner.invoke(app, ["sessions", "show", "tb", "--json"]).output)
+    assert data["plan"]["status"] == "completed" and data["plan_spend"]["cost"] == 0.8
+    assert {t["id"]: t["usage"]["model_calls"] for t in data["plan"]["tasks"]} == {
+        "a": 3, "b": 3, "c": 2}  # no answered call asked again
+    assert data["session_spend"]["cost"] == 0.8  # the scripted classifier/planner are unpriced
+    listed = json.loads(runner.invoke(app, ["sessions", "list", "--json"]).output)
+    assert listed[0]["cost"] == 0.8

@@ -90,8 +90,12 @@ def describe(spend: Mapping[str, Any] | None, max_cost: float | None = None) -> 
 
 
 def money(value: Any) -> str:
+    """``$2.50``, ``$0.35``, ``$0.0123``: cents, or four decimals below a dollar."""
     value = float(value or 0)
-    return f"${value:.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+    if value >= 1 or value == 0:
+        return f"${value:.2f}"
+    text = f"{value:.4f}".rstrip("0")
+    return "$" + (text if len(text.split(".")[1]) >= 2 else f"{value:.2f}")
 
 
 # -- model calls outside task runs ---------------------------------------------------

@@ -8,7 +8,10 @@ import typer
 from rich.table import Table
 
 from ..agents.attempt import is_attempt_thread
+from ..budget.ledger import plan_spend
+from ..budget.usage import describe, money
 from ..persistence import open_checkpointer
+from .budget import is_budget_request, live_spend, spend_cells
 from .common import JsonOption, console, fail, print_json
 
 app = typer.Typer(help="Sessions (threads) stored by the checkpointer.", no_args_is_help=True)
@@ -32,7 +35,7 @@ def list_sessions(
     limit: Annotated[int, typer.Option(help="Most recent N sessions.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Sessions, newest first: thread, created, last request, plan status."""
+    """Sessions, newest first: thread, created, last request, plan status, cost."""
     rows: list[dict[str, Any]] = []
     with open_checkpointer() as saver:
         first_seen: dict[str, str] = {}
@@ -49,16 +52,17 @@ def list_sessions(
             plan = values.get("plan")
             rows.append({"thread_id": thread, "created": first_seen[thread],
                          "updated": item.checkpoint["ts"], "last_request": _last_request(values),
-                         "plan_status": plan.status if plan else None})
+                         "plan_status": plan.status if plan else None,
+                         "cost": (values.get("spend") or {}).get("cost", 0.0)})
     if as_json:
         print_json(rows)
         return
     table = Table(title="Sessions")
-    for column in ("thread", "created", "last request", "plan"):
-        table.add_column(column)
+    for column in ("thread", "created", "last request", "plan", "cost"):
+        table.add_column(column, justify="right" if column == "cost" else "left")
     for row in rows:
         table.add_row(row["thread_id"], row["created"][:19], row["last_request"][:60],
-                      row["plan_status"] or "-")
+                      row["plan_status"] or "-", money(row["cost"]) if row["cost"] else "")
     console.print(table)
 
 
@@ -72,21 +76,34 @@ def show(thread: str, as_json: JsonOption = False) -> None:
     values = state.values
     plan = values.get("plan")
     history = [{"role": m.type, "content": str(m.content)} for m in values.get("messages", [])]
+    waiting = state.interrupts[0].value if state.interrupts else None
+    paused = is_budget_request(waiting)
     if as_json:
         print_json({"thread_id": thread, "next": list(state.next),
-                    "waiting_for_approval": bool(state.interrupts),
+                    "waiting_for_approval": bool(state.interrupts) and not paused,
+                    "paused_budget": waiting if paused else None,
+                    "plan_spend": plan_spend(plan), "session_spend": values.get("spend") or {},
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
                     "plan": plan.model_dump(mode="json") if plan else None, "history": history})
         return
     if plan is not None:
         table = Table(title=f"plan {plan.id} ({plan.status}): {plan.goal[:60]}")
-        for column in ("task", "agent", "status", "attempts", "result / error"):
-            table.add_column(column, overflow="fold")
+        for column in ("task", "agent", "status", "attempts", "tokens", "cost", "result / error"):
+            table.add_column(column, overflow="fold",
+                             justify="right" if column in ("tokens", "cost") else "left")
         for t in plan.tasks:
-            table.add_row(t.id, t.agent, t.status, str(t.attempts), (t.result or t.error or "")[:200])
+            table.add_row(t.id, t.agent, t.status, str(t.attempts),
+                          *spend_cells(live_spend(t, {})), (t.result or t.error or "")[:200])
+        table.caption = f"plan: {describe(plan_spend(plan), plan.max_cost)}"
         console.print(table)
-    if state.interrupts:
+    if values.get("spend"):
+        console.print(f"session: {describe(values['spend'])} (tasks, classification, planning)",
+                      highlight=False)
+    if paused:
+        console.print(f"[yellow]paused: the plan's budget is reached[/yellow]: codelab resume "
+                      f"{thread} --budget N (N above {money(plan_spend(plan)['cost'])})")
+    elif state.interrupts:
         console.print(f"[yellow]waiting for approval[/yellow]: codelab resume {thread} --answer approve")
     for message in history:
         console.print(f"[bold]{message['role']}[/bold]: {message['content'][:500]}", highlight=False)
