@@ -209,7 +209,7 @@ def test_the_sdk_resumes_a_paused_plan_with_command_resume(run_in):
 
 
 def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path):
-    """`codelab run --budget` exits 4 with the figures; `sessions show` says how to go on;
+    """`codelab run --budget` exits 5 with the figures; `sessions show` says how to go on;
     a too-low `resume --budget` is refused; a higher one finishes the plan."""
     import json
     from pathlib import Path
@@ -227,7 +227,7 @@ def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path
 
     result = runner.invoke(app, ["run", "build it", "-w", str(tmp_path), "--thread", "tb",
                                  "--budget", "0.35", "--json"])
-    assert result.exit_code == 4, result.output
+    assert result.exit_code == 5, result.output
     events = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     kinds = [e["event"] for e in events]
     assert "budget_warning" in kinds and "budget_exceeded" in kinds
@@ -238,10 +238,12 @@ def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path
 
     shown = runner.invoke(app, ["sessions", "show", "tb"])
     assert "paused_budget" in shown.output and "resume tb --budget" in shown.output
+    listed = json.loads(runner.invoke(app, ["sessions", "list", "--json"]).output)
+    assert listed[0]["status"] == "paused_budget"
     assert "$0.40 of $0.35" in shown.output or "$0.50 of $0.35" in shown.output
 
     low = runner.invoke(app, ["resume", "tb", "--budget", "0.1"])
-    assert low.exit_code == 4 and "not above" in low.output
+    assert low.exit_code == 5 and "not above" in low.output
 
     done = runner.invoke(app, ["resume", "tb", "--budget", "2.50"])
     assert done.exit_code == 0, done.output
@@ -252,4 +254,4 @@ def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path
         "a": 3, "b": 3, "c": 2}  # no answered call asked again
     assert data["session_spend"]["cost"] == 0.8  # the scripted classifier/planner are unpriced
     listed = json.loads(runner.invoke(app, ["sessions", "list", "--json"]).output)
-    assert listed[0]["cost"] == 0.8
+    assert listed[0]["status"] == "completed"

@@ -10,7 +10,7 @@ from rich.prompt import Prompt
 
 from ..budget.usage import add, describe, money
 
-EXIT_BUDGET = 4  # the plan's cost cap is reached: `codelab resume THREAD --budget N`
+EXIT_BUDGET = 5  # the plan's cost cap is reached: `codelab resume THREAD --budget N`
 
 
 def is_budget_request(request: Any) -> bool:

@@ -149,6 +149,8 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
 
 def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool,
                     answer: str | None, thread: str) -> Any:
+    if request.get("type") == "task_input":
+        return task_answer(request, console, as_json=as_json, answer=answer, thread=thread)
     if yes:
         return "approve"
     if answer:
@@ -169,6 +171,29 @@ def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool
         return choice
     Prompt.ask(f"edit {draft}, then press Enter")
     return {"action": "edit", "plan": json.loads(draft.read_text())}
+
+
+def task_answer(request: dict, console: Console, *, as_json: bool, answer: str | None,
+                thread: str) -> Any:
+    """A task asks a person (a command to approve): ``--answer``, or the terminal. ``--yes``
+    approves plans, never commands."""
+    if answer:
+        return answer
+    asked = request.get("request") or {}
+    what = (f"run `{asked.get('command')}` ({asked.get('reason')})"
+            if asked.get("type") == "command_approval" else json.dumps(asked, default=str))
+    if as_json or not console.is_terminal:
+        message = {"event": "waiting_for_input", "thread_id": thread, "task_id": request.get("task_id"),
+                   "request": asked}
+        if as_json:
+            print(json.dumps(message, default=str), flush=True)
+        else:
+            console.print(f"task {request.get('task_id')} asks to {what}: "
+                          f"codelab resume {thread} --answer approve|reject", highlight=False)
+        return None
+    console.print(f"task {request.get('task_id')} ({request.get('agent')}) asks to {what}",
+                  highlight=False)
+    return Prompt.ask("approve or reject?", choices=["approve", "reject"], default="reject")
 
 
 def _answer_value(answer: str) -> Any:

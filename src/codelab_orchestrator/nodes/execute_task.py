@@ -27,9 +27,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.errors import GraphDrained
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
 from .. import supervisor
-from ..agents import Attempt, TaskOutcome, attempt_thread_id, run_attempt
+from ..agents import Attempt, TaskInterruptedError, TaskOutcome, attempt_thread_id, run_attempt
 from ..budget.ledger import PlanBudgetReached
 from ..budget.plan import PlanBudget, effective_settings
 from ..context import Context
@@ -58,8 +59,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     changed: dict[str, Task] = {}
     active: dict[str, Task] = {}
 
-    def start(task: Task, **event: Any) -> None:
-        attempt = _attempt(plan, task, project, context, thread_id, budget)
+    def start(task: Task, resume: Any = None, **event: Any) -> None:
+        attempt = _attempt(plan, task, project, context, thread_id, budget, resume)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
@@ -75,10 +76,23 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
-    for task in resumable_tasks(plan):  # running here, or left running by a crash or a stop
-        if task.status == "cancelled":
-            task = changed[task.id] = task.model_copy(update={"status": "running", "error": None})
-        start(task, restarted=True)
+    under_way = resumable_tasks(plan)  # running here, or left running by a crash or a stop
+    waiting = [t for t in under_way if t.waiting_for is not None]
+    answers: dict[str, Any] = {}
+    if waiting and len(waiting) == len(under_way) and not ready_tasks(plan):
+        # Nothing else can move: ask the person, one question at a time, in a stable order
+        # (a node's interrupts are matched to answers by order).
+        for task in waiting:
+            answers[task.id] = interrupt({
+                "type": "task_input", "plan_id": plan.id, "task_id": task.id, "agent": task.agent,
+                "request": task.waiting_for})
+    for task in under_way:
+        if task.waiting_for is not None and task.id not in answers:
+            continue  # asked, not answered yet: other tasks go on meanwhile
+        if task.status == "cancelled" or task.id in answers:
+            task = changed[task.id] = task.model_copy(update={
+                "status": "running", "error": None, "waiting_for": None})
+        start(task, resume=answers.get(task.id), restarted=True)
     free = 0 if over_budget else max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
         attempt_no = task.attempts + 1
@@ -107,7 +121,10 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         done = _finish(active[key], future)
         outcome = future.result() if done.status == "done" else None
         done = changed[done.id] = budget.settle(done, outcome.usage if outcome else None)
-        if done.status == "cancelled":
+        if done.waiting_for is not None:
+            emit("input_required", plan_id=plan.id, task_id=done.id, agent=done.agent,
+                 attempt=done.attempts, request=done.waiting_for)
+        elif done.status == "cancelled":
             emit("task_cancelled", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, reason=done.error)
         elif done.status == "done":
@@ -122,14 +139,14 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
 
 
 def _attempt(plan: Plan, task: Task, project: Project, context: Context,
-             thread_id: str | None, budget: PlanBudget) -> Attempt | None:
+             thread_id: str | None, budget: PlanBudget, resume: Any = None) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
     if agent is None:
         return None
     dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
     attempt = Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
                       settings=effective_settings(project.settings, context), goal=plan.goal,
-                      dependencies=dependencies, workspace=context.workspace)
+                      dependencies=dependencies, workspace=context.workspace, resume=resume)
     return replace(attempt, budget=budget.for_attempt(attempt.key, agent.config))
 
 
@@ -156,6 +173,8 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
     if isinstance(exc, PlanBudgetReached):  # a model call refused: resumable once raised
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc}"})
+    if isinstance(exc, TaskInterruptedError):  # it asks a person; its run waits, checkpointed
+        return task.model_copy(update={"waiting_for": exc.value})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
