@@ -255,3 +255,59 @@ def test_cli_run_pauses_at_its_budget_and_resume_raises_it(monkeypatch, tmp_path
     assert data["session_spend"]["cost"] == 0.8  # the scripted classifier/planner are unpriced
     listed = json.loads(runner.invoke(app, ["sessions", "list", "--json"]).output)
     assert listed[0]["status"] == "completed"
+
+
+def test_prices_row_table_prefix_and_custom_servers(monkeypatch):
+    from codelab_orchestrator.budget.pricing import price_for
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    mini = price_for("openai:gpt-4.1-mini")
+    assert (mini.input_per_mtok, mini.output_per_mtok, mini.source) == (0.4, 1.6, "builtin")
+    assert price_for("openai:gpt-4.1-mini-2025-04-14") == mini  # a dated snapshot: its family
+    assert price_for("openai:gpt-4.1").input_per_mtok == 2.0  # not the mini's price
+    assert price_for("anthropic:claude-sonnet-4-20250514").output_per_mtok == 15.0
+    assert price_for("openai:gpt-4.1-mini", row_in=0.1, row_out=0.2).source == "row"
+    half = price_for("openai:gpt-4.1-mini", row_in=0.0)  # one side from the row
+    assert (half.input_per_mtok, half.output_per_mtok) == (0.0, 1.6)
+    assert not price_for("ollama:llama3").priced and price_for("ollama:llama3").cost(10**6, 10**6) == 0
+    assert price_for("openai:my-model", extra={"openai:my-model": (0.5, 1.5)}).source == "extra"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")  # vLLM, Ollama, OpenRouter...
+    assert not price_for("openai:gpt-4.1-mini").priced  # the server sets the price, not OpenAI
+    assert price_for("openai:gpt-4.1-mini", row_in=0.2, row_out=0.4).priced
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
+    assert price_for("openai:gpt-4.1-mini").priced
+
+
+def test_a_price_in_a_row_is_validated(orchestrate):
+    from codelab_orchestrator.persistence.schemas import ConfigValidationError
+
+    orchestrate.use(Script())
+    with pytest.raises(ConfigValidationError, match="price_in_per_mtok"):
+        orchestrate.agent("coder", config={"price_in_per_mtok": -1})
+    with pytest.raises(ConfigValidationError, match="max_cost_per_plan"):
+        orchestrate.settings(max_cost_per_plan=0)
+
+
+def test_fail_fast_records_what_the_stopped_tasks_spent(run_in):
+    """``finalize`` cancels the tasks still running after a fail_fast failure: what their
+    model calls cost is still counted."""
+
+    async def script(request):
+        task = task_id_of(request)
+        if task == "bad":
+            await asyncio.sleep(0.3)
+            raise RuntimeError("boom")
+        if steps(request) == 0:
+            return reply(tokens_in=1000, tokens_out=0, tool="list_files")
+        await asyncio.sleep(5)  # the second call is in flight when the plan stops
+        return reply("late", tokens_in=1000, tokens_out=0)
+
+    run_in.use(Script(classification=COMPLEX, plans=[plan(("bad", "coder"), ("slow", "coder"))],
+                      task=script), error_handling="fail_fast", max_task_attempts=1)
+    run_in.agent("debug", status="disabled")
+    priced(run_in, "coder")
+    out = run_in.send("build")
+    slow = {t.id: t for t in out["plan"].tasks}["slow"]
+    assert out["final"].status == "failed" and slow.status == "cancelled"
+    assert slow.usage["model_calls"] == 1 and slow.cost == 0.001
+    assert out["final"].summary["usage"]["cost"] == 0.001 == out["spend"]["cost"]
