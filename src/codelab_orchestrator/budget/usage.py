@@ -70,7 +70,7 @@ def of_messages(messages: Iterable[BaseMessage]) -> Spend:
     for message in messages:
         if isinstance(message, AIMessage):
             total["model_calls"] += 1
-            usage = message.usage_metadata or {}
+            usage: Mapping[str, Any] = message.usage_metadata or {}
             for key in ("input_tokens", "output_tokens", "total_tokens"):
                 total[key] += int(usage.get(key, 0) or 0)
     return total
