@@ -18,6 +18,7 @@ from ..budget.usage import describe, money
 from ..persistence import open_checkpointer
 from ..persistence.sessions import SessionNotFoundError, SessionStore
 from .budget import is_budget_request, live_spend, spend_cells
+from .changes import print_outcome, recorded_outcome
 from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
 app = typer.Typer(help="Your sessions (threads): which exist, which are running, what they did.",
@@ -80,7 +81,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                     "plan_spend": plan_spend(plan), "session_spend": values.get("spend") or {},
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
-                    "plan": plan.model_dump(mode="json") if plan else None, "history": history})
+                    "plan": plan.model_dump(mode="json") if plan else None, "history": history,
+                    "changes": recorded_outcome(thread, plan.id if plan else None,
+                                                f"{user_id}/{project_id}")})
         return
     holder = f", {record.holder}" if record.running and record.holder else ""
     console.print(f"session {thread} ({record.state}{holder}) in {record.workspace or '?'}",
@@ -95,6 +98,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                           *spend_cells(live_spend(t, {})), (t.result or t.error or "")[:200])
         table.caption = f"plan: {describe(plan_spend(plan), plan.max_cost)}"
         console.print(table)
+        outcome = recorded_outcome(thread, plan.id, f"{user_id}/{project_id}")
+        if outcome is not None:
+            print_outcome(console, outcome)
     if values.get("spend"):
         console.print(f"session: {describe(values['spend'])} (tasks, classification, planning)",
                       highlight=False)
