@@ -21,10 +21,13 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
+from ..budget.plan import charged
+from ..budget.usage import counting_usage
 from ..context import Context
 from ..events import emit
 from ..models import get_chat_model
 from ..parsing import StructuredOutputError, structured_call
+from ..persistence import AgentRecord
 from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, to_tasks
 from ..project import Project, load_project
 from ..prompts.plan import PLAN_RETRY, PLAN_SYSTEM, REPLAN_REQUEST, REPLAN_SYSTEM
@@ -55,8 +58,10 @@ def new_plan(state: State, project: Project) -> dict:
         SystemMessage(PLAN_SYSTEM.format(agents=_agents_line(project), max_tasks=settings.max_plan_tasks)),
         HumanMessage(request),
     ]
-    draft, problems = ask_architect(project, messages, lambda d: plan_problems(
-        d.tasks, project.enabled_roles, settings.max_plan_tasks))
+    with counting_usage() as counter:
+        draft, problems = ask_architect(project, messages, lambda d: plan_problems(
+            d.tasks, project.enabled_roles, settings.max_plan_tasks))
+    spent = charged(counter, _architect(project).config)
     notes: list[str] = []
     if draft is None:
         agent = state.classification.agent if state.classification else "coder"
@@ -73,8 +78,8 @@ def new_plan(state: State, project: Project) -> dict:
     if reasons:
         emit("approval_required", plan_id=plan.id, reasons=reasons,
              estimated_cost=plan.estimated_cost)
-        return {"plan": plan.model_copy(update={"notes": [*notes, *reasons]})}
-    return {"plan": plan.model_copy(update={"status": "running"})}
+        return {"plan": plan.model_copy(update={"notes": [*notes, *reasons]}), **spent}
+    return {"plan": plan.model_copy(update={"status": "running"}), **spent}
 
 
 def approval_reasons(plan: Plan, project: Project) -> list[str]:
@@ -90,7 +95,7 @@ def approval_reasons(plan: Plan, project: Project) -> list[str]:
 
 def ask_architect(project: Project, messages: list[BaseMessage], check: Any) -> tuple[PlanDraft | None, list[str]]:
     """The Architect's plan, re-asked once with its problems; (None, problems) if unusable."""
-    agent = project.agent_for("architect") or project.orchestrator
+    agent = _architect(project)
     model = get_chat_model(agent.config.model, temperature=agent.config.temperature,
                            max_tokens=agent.config.max_tokens)
     problems: list[str] = []
@@ -181,8 +186,9 @@ def replan(plan: Plan, failed_id: str, project: Project) -> dict:
         )),
     ]
     done_ids = [t.id for t in done]
-    draft, problems = ask_architect(project, messages, lambda d: plan_problems(
-        d.tasks, project.enabled_roles, settings.max_plan_tasks, external_ids=done_ids))
+    with counting_usage() as counter:
+        draft, problems = ask_architect(project, messages, lambda d: plan_problems(
+            d.tasks, project.enabled_roles, settings.max_plan_tasks, external_ids=done_ids))
     note = f"re-plan {number}: replaced {', '.join(affected)} after {failed.id} failed ({failed.error})"
     if draft is None:
         agent = "debug" if "debug" in project.enabled_roles else project.resolve_role(failed.agent)
@@ -200,7 +206,13 @@ def replan(plan: Plan, failed_id: str, project: Project) -> dict:
     emit("replanned", plan_id=plan.id, task_id=failed_id, agent="architect", replan=number,
          replaced=affected, new_tasks=[t.id for t in new_tasks])
     return {"pending_replan": None,
-            "plan": plan.with_tasks([*replaced, *new_tasks], replans=number, notes=[*plan.notes, note])}
+            "plan": plan.with_tasks([*replaced, *new_tasks], replans=number, notes=[*plan.notes, note]),
+            **charged(counter, _architect(project).config)}
+
+
+def _architect(project: Project) -> AgentRecord:
+    """The row whose model plans: the architect, else the orchestrator."""
+    return project.agent_for("architect") or project.orchestrator
 
 
 def _agents_line(project: Project) -> str:

@@ -16,6 +16,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
+from ..budget.plan import charged
+from ..budget.usage import counting_usage
 from ..context import Context
 from ..events import emit
 from ..models import ModelConfigurationError, get_chat_model
@@ -55,7 +57,9 @@ def classify(state: State, runtime: Runtime[Context], config: RunnableConfig) ->
 
     project = load_project(context)
     plan_view = plan_summary(plan) if plan is not None and plan.active else None
-    classification = decide(text, state, project, plan_view)
+    with counting_usage() as counter:
+        classification = decide(text, state, project, plan_view)
+    update.update(charged(counter, project.orchestrator.config))
     classification = classification.model_copy(
         update={"agent": project.resolve_role(classification.agent)})
     emit("classified", agent=classification.agent, is_atomic=classification.is_atomic,

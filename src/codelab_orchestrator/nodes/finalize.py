@@ -21,6 +21,8 @@ from langgraph.runtime import Runtime
 
 from .. import supervisor
 from ..agents import whole_result
+from ..budget.ledger import plan_spend
+from ..budget.plan import session_delta, settled
 from ..context import Context
 from ..events import emit
 from ..project import load_project
@@ -41,7 +43,7 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
                 "messages": [AIMessage(text)]}
     live = supervisor.run_tasks(runtime)
     await live.cancel([key for key in list(live.tasks) if key.startswith(f"{plan.id}/")])
-    closed = _close_leftovers(plan)
+    closed = settled(live.ledgers.get(plan.id), plan, _close_leftovers(plan))
     for task in closed:
         if task.status == "cancelled":
             emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
@@ -68,9 +70,11 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
     text = redact(text)
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
+    delta = session_delta(plan, plan.with_tasks(closed))
     return {"plan": plan.with_tasks(closed, status=status),
             "final": FinalAnswer(plan_id=plan.id, status=status, text=text, summary=summary),
-            "messages": [AIMessage(text, name="orchestrator")]}
+            "messages": [AIMessage(text, name="orchestrator")],
+            **({"spend": delta} if any(delta.values()) else {})}
 
 
 async def _apply(state: State, runtime: Runtime[Context]) -> bool:
@@ -120,11 +124,9 @@ def _outcome(tasks: dict[str, Task]) -> PlanStatus:
 
 
 def summarize(plan: Plan) -> dict:
-    usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "model_calls": 0}
+    usage = plan_spend(plan)  # tokens, model calls and cost of every attempt of every task
     files: list[str] = []
     for task in plan.tasks:
-        for key in usage:
-            usage[key] += task.usage.get(key, 0)
         for path in task.record.get("files_written", []):
             if path not in files:
                 files.append(path)
@@ -132,7 +134,7 @@ def summarize(plan: Plan) -> dict:
         "plan_id": plan.id, "status": plan.status, "replans": plan.replans,
         "tasks": [{"id": t.id, "agent": t.agent, "status": t.status, "attempts": t.attempts,
                    "result_chars": t.result_chars, "error": t.error,
-                   "recovery": t.recovery, "run": t.run,
+                   "recovery": t.recovery, "run": t.run, "usage": t.usage, "cost": t.cost,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None}
                   for t in plan.tasks],
@@ -140,5 +142,7 @@ def summarize(plan: Plan) -> dict:
                      for t in plan.tasks if t.status == "failed"],
         "files_changed": files,
         "usage": usage,
+        "budget": {"max_cost": plan.max_cost, "source": plan.max_cost_source,
+                   "spent": usage["cost"]},
         "notes": plan.notes,
     }
