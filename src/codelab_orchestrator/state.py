@@ -44,6 +44,10 @@ class Task(BaseModel):
     description: str
     agent: AgentName
     dependencies: list[str] = Field(default_factory=list)
+    expected: list[str] = Field(default_factory=list,
+                                description="Files the task should create or change.")
+    check: str | None = Field(default=None,
+                              description="Command that passes when the task is done.")
     status: TaskStatus = "pending"
     result: str | None = None
     error: str | None = None
