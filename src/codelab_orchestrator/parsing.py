@@ -16,6 +16,7 @@ of these shapes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -168,10 +169,8 @@ def read_reply(raw: AIMessage, schema: type[T]) -> tuple[T, bool]:
     for bad in raw.invalid_tool_calls or []:
         candidates.extend((obj, False) for obj in json_objects(str(bad.get("args") or "")))
     content = _content(raw)
-    try:
+    with contextlib.suppress(ValueError):
         candidates.append((json.loads(content), True))
-    except ValueError:
-        pass
     candidates.extend((obj, False) for obj in json_objects(content))
     problems: list[tuple[int, str]] = []
     for candidate, clean in candidates:
@@ -276,7 +275,7 @@ def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"a list of {_kind(item, defs)}"
     if kind in ("integer", "number"):
         return "a number"
-    return "short text" if prop.get("maxLength") else "text"
+    return "short text" if prop.get("maxLength", 1000) <= 200 else "text"
 
 
 def _problem(exc: StructuredOutputError, reply: AIMessage) -> str:

@@ -13,6 +13,7 @@ the process. Other providers' clients use tool calling.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Literal
 
@@ -75,3 +76,27 @@ def rejects_json_schema(exc: BaseException) -> bool:
         return False
     text = str(exc).lower()
     return any(word in text for word in ("response_format", "json_schema", "schema", "grammar"))
+
+
+# -- model size --------------------------------------------------------------------
+
+# "qwen2.5-coder-0.5b-instruct", "llama3.1:8b", "smollm2-135m", "Qwen2.5-Coder-32B-Instruct"
+_SIZE = re.compile(r"(?:^|[-_:/.])(\d+(?:\.\d+)?)([bm])(?=$|[-_:/.])", re.IGNORECASE)
+SMALL_MODEL_B = 3.0
+
+
+def parameters_b(model: str) -> float | None:
+    """Billions of parameters named in a model id (``0.5b``, ``135m``, ``8b``); None if unnamed."""
+    match = _SIZE.search(model)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return value / 1000 if match.group(2).lower() == "m" else value
+
+
+def small_model(model: str) -> str | None:
+    """Why ``model`` counts as small (its id names fewer than 3B parameters), else None."""
+    size = parameters_b(model)
+    if size is None or size >= SMALL_MODEL_B:
+        return None
+    return f"{model} is a small model ({size:g}B parameters < {SMALL_MODEL_B:g}B)"

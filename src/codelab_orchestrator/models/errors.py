@@ -10,6 +10,7 @@ connections are transient and return None.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -77,10 +78,8 @@ def _where(chain: list[BaseException]) -> tuple[str, str | None]:
             if url.endswith(suffix):
                 url = url[: -len(suffix)]
         model = None
-        try:
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
             model = json.loads(getattr(request, "content", b"") or b"{}").get("model")
-        except (ValueError, AttributeError, TypeError):
-            pass
         return url or "(unknown URL)", model
     return "(unknown URL)", None
 
