@@ -36,6 +36,8 @@ from ..jsontext import ARGUMENT_KEYS, NAME_KEYS, Located, text_calls
 _CALL_KEYS = frozenset((*NAME_KEYS, *ARGUMENT_KEYS, "type", "id"))
 # What is left of a reply once its calls are cut out, when it held nothing else.
 _WRAPPERS = re.compile(r"```[\w-]*|</?tool_calls?>|<\|?python_tag\|?>|\[TOOL_CALLS\]|[\s,;]")
+# Wrappers left empty once their calls are cut out.
+_EMPTY_WRAPPERS = re.compile(r"```[\w-]*\s*```|<tool_calls?>\s*</tool_calls?>")
 DEFAULT_MAX_INVALID_ROUNDS = 3
 
 
@@ -92,7 +94,7 @@ def recover_tool_calls(message: AIMessage, tool_names: Iterable[str]) -> AIMessa
             used.append(item)
     if not used:
         return message
-    remaining = _cut(text, used)
+    remaining = _EMPTY_WRAPPERS.sub("", _cut(text, used))
     content = "" if _WRAPPERS.sub("", remaining) == "" else remaining.strip()
     return AIMessage(
         content=content, tool_calls=calls,
