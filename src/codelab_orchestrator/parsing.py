@@ -256,6 +256,8 @@ def _field_lines(spec: dict[str, Any], defs: dict[str, Any]) -> list[str]:
 def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     if "$ref" in prop:
         prop = defs.get(prop["$ref"].rsplit("/", 1)[-1], {})
+    if "const" in prop:
+        return json.dumps(prop["const"])
     if "enum" in prop:
         return "one of " + ", ".join(json.dumps(v) for v in prop["enum"])
     if "anyOf" in prop:
