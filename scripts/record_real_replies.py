@@ -11,7 +11,10 @@ what went out and what came back.
     python scripts/record_real_replies.py --url http://127.0.0.1:8101/v1 --tag qwen
     /work/shared/real_model/serve.sh stop 8101
 
-Writes tests/fixtures/real_replies/<tag>-<case>.json (``--only`` picks cases).
+Writes tests/fixtures/real_replies/<tag>-<case>.json (``--only`` picks cases). The
+fixtures tagged ``qwen``/``smollm`` were recorded with the prompts of issue 13's
+baseline (long prompts, no example, free role strings); ``qwen-short`` and
+``smollm-short`` with the short prompts, one example each, and role enums.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import httpx
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
-from codelab_orchestrator.planning import ClassificationOutput, PlanDraft
-from codelab_orchestrator.prompts.classify import CLASSIFY_SYSTEM
+from codelab_orchestrator.parsing import response_format
+from codelab_orchestrator.planning import classification_schema, plan_schema
+from codelab_orchestrator.prompts.classify import classify_prompt
 from codelab_orchestrator.prompts.plan import PLAN_SYSTEM
 from codelab_orchestrator.prompts.specialist import render_task_prompt, system_prompt_for
 from codelab_orchestrator.state import Task
@@ -75,7 +79,7 @@ PLAN_CASES = [
     ("plan-api", "build a small REST API for todo items with tests and a README"),
     ("plan-ru-notes", "создай веб-приложение для заметок с базой данных и тестами"),
 ]
-AGENTS = "coder, architect, debug, ask"
+ROLES = ("architect", "ask", "coder", "debug")
 PLAN_AGENTS = ("architect (planning, design); coder (implementation, refactoring, tests); "
                "debug (diagnosis, bug fixing); ask (explanation, code reading)")
 
@@ -142,16 +146,22 @@ def run(args: argparse.Namespace) -> None:
         save(args.tag, case, "tool_use", wire, time.monotonic() - started, args.model,
              role=role, tools=tools)
 
-    structured = [(c, "classify", ClassificationOutput,
-                   CLASSIFY_SYSTEM.format(agents=AGENTS, plan_view=""), text) for c, text in CLASSIFY_CASES]
-    structured += [(c, "plan", PlanDraft, PLAN_SYSTEM.format(agents=PLAN_AGENTS, max_tasks=8), text)
-                   for c, text in PLAN_CASES]
+    # As the orchestrator asks: the project's roles as an enum, the schema in response_format
+    # (json_schema) or as the one tool (function_calling).
+    structured = [(c, "classify", classification_schema(ROLES),
+                   classify_prompt(["coder", "architect", "debug", "ask"]), text)
+                  for c, text in CLASSIFY_CASES]
+    structured += [(c, "plan", plan_schema(ROLES, 8),
+                    PLAN_SYSTEM.format(agents=PLAN_AGENTS, max_tasks=8), text) for c, text in PLAN_CASES]
     for case, kind, schema, system, text in structured:
         for method in ("function_calling", "json_schema"):
             name = f"{case}-{method.replace('_', '-')}"
             if not wanted(name):
                 continue
-            runnable = chat.with_structured_output(schema, method=method, include_raw=True)
+            if method == "json_schema":
+                runnable = chat.bind(response_format=response_format(schema))
+            else:
+                runnable = chat.with_structured_output(schema, method=method, include_raw=True)
             started = time.monotonic()
             try:
                 runnable.invoke([SystemMessage(system), HumanMessage(text)])

@@ -85,10 +85,19 @@ def test_a_plan_needs_tasks():
 # Which recorded structured replies give a valid object (the rest are prose, cut at the
 # length limit, or roles that are not roles: they are re-asked, then fall back).
 READABLE = {
+    # old prompts, free-text roles
     "qwen-classify-fix-function-calling", "qwen-classify-fix-json-schema",
     "qwen-classify-question-json-schema", "qwen-classify-ru-fix-function-calling",
     "qwen-classify-ru-fix-json-schema", "qwen-plan-api-json-schema",
     "qwen-plan-ru-notes-function-calling", "qwen-plan-ru-notes-json-schema",
+    # short prompts with one example, roles as an enum: every schema-constrained
+    # classification is valid, for SmolLM2-135M too
+    *(f"{model}-short-classify-{case}-json-schema" for model in ("qwen", "smollm")
+      for case in ("fix", "question", "app", "ru-fix", "ru-app")),
+    "qwen-short-classify-app-function-calling", "qwen-short-classify-fix-function-calling",
+    "qwen-short-classify-ru-app-function-calling", "qwen-short-classify-ru-fix-function-calling",
+    "qwen-short-plan-api-function-calling", "qwen-short-plan-api-json-schema",
+    "qwen-short-plan-ru-notes-json-schema",
 }
 
 

@@ -35,7 +35,7 @@ from ..jsontext import ARGUMENT_KEYS, NAME_KEYS, Located, text_calls
 # Keys a bare call object may carry besides its name and arguments.
 _CALL_KEYS = frozenset((*NAME_KEYS, *ARGUMENT_KEYS, "type", "id"))
 # What is left of a reply once its calls are cut out, when it held nothing else.
-_WRAPPERS = re.compile(r"```[\w-]*|</?tool_calls?>|<\|?python_tag\|?>|\[TOOL_CALLS\]|[\s,;]")
+_WRAPPERS = re.compile(r"```[\w-]*|</?tool_calls?>|<\|?python_tag\|?>|\[TOOL_CALLS\]|[\s,;{}\[\]]")
 # Wrappers left empty once their calls are cut out.
 _EMPTY_WRAPPERS = re.compile(r"```[\w-]*\s*```|<tool_calls?>\s*</tool_calls?>")
 DEFAULT_MAX_INVALID_ROUNDS = 3

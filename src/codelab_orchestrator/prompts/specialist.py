@@ -18,10 +18,12 @@ Call one tool at a time with a JSON object of arguments, for example
 When the task is done, answer without a tool call."""
 NO_TOOLS_LINE = "\n\nYou have no tools: answer from the task and its inputs."
 
-# One example of a tool call, with the first of these tools the agent has.
+# One example of a tool call, with the first of these tools the agent has. A small model
+# copies the example: looking at the project first is the one step that is never wrong (with
+# a read_file example Qwen2.5-Coder-0.5B edited the example's path instead of the task's).
 TOOL_EXAMPLES: dict[str, str] = {
-    "read_file": '{"name": "read_file", "arguments": {"path": "src/app.py"}}',
     "list_files": '{"name": "list_files", "arguments": {"path": "."}}',
+    "read_file": '{"name": "read_file", "arguments": {"path": "README.md"}}',
     "search_in_code": '{"name": "search_in_code", "arguments": {"pattern": "def main"}}',
     "write_file": '{"name": "write_file", "arguments": {"path": "notes.txt", "content": "hello\\n"}}',
     "run_command": '{"name": "run_command", "arguments": {"command": "pytest -q"}}',
