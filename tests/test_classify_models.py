@@ -43,8 +43,9 @@ def test_hybrid_does_not_ask_a_small_model(orchestrate, named_model):
     assert out["classification"].method == "local" and out["classification"].agent == "debug"
     event = classified(orchestrate)
     assert event["method"] == "local"
-    assert "qwen2.5-coder-0.5b-instruct is a small model (0.5B parameters < 3B); not asked" in (
-        out["classification"].reasoning)
+    assert event["model_not_used"] == ("qwen2.5-coder-0.5b-instruct is a small model "
+                                       "(0.5B parameters < 3B); not asked, the router decided")
+    assert out["classification"].reasoning.startswith(event["model_not_used"])
 
 
 def test_hybrid_uses_a_clean_answer(orchestrate):
@@ -99,6 +100,7 @@ def test_a_role_outside_the_project_is_re_asked_then_the_router_decides(orchestr
     assert len(seen) == 2 and "Input should be" in seen[1].messages[-1].content
     assert out["classification"].method == "fallback" and out["classification"].agent == "debug"
     assert "after one re-ask" in out["classification"].reasoning
+    assert classified(orchestrate)["model_not_used"].endswith("; the router decided")
 
 
 def test_a_disabled_role_is_not_offered(orchestrate):

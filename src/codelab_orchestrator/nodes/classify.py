@@ -77,8 +77,9 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
 
 def decide(text: str, state: State, project: Project,
            plan_view: str | None) -> tuple[Classification, str | None]:
-    """The classification, and why the model's answer was not used (None when it was,
-    or when no model was involved)."""
+    """The classification, and why the model's answer was not used: not asked (a small
+    model in ``hybrid``), failed, or set aside as weak. None when it was used, or when no
+    model was meant to be involved (single agent, ``local``, a confident router)."""
     if project.single_agent:
         return Classification(agent="universal", is_atomic=True, confidence="high",
                               method="single_agent", reasoning="only the universal agent is enabled"), None
@@ -92,7 +93,8 @@ def decide(text: str, state: State, project: Project,
             return local, None
         small = small_model(project.orchestrator.config.model)
         if small:
-            return _router_instead(local, f"{small}; not asked, the router decided"), None
+            note = f"{small}; not asked, the router decided"
+            return _router_instead(local, note), note
     try:
         model = orchestrator_model(project)
     except ModelConfigurationError:
@@ -102,9 +104,10 @@ def decide(text: str, state: State, project: Project,
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
         fallback = local or router.classify(text)
+        failure = f"LLM failed ({type(exc).__name__}: {str(exc)[:200]})"
         return fallback.model_copy(update={
-            "method": "fallback", "reasoning": f"LLM failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                                               f"{fallback.reasoning}"}), None
+            "method": "fallback", "reasoning": f"{failure}; {fallback.reasoning}"}), (
+            f"{failure}; the router decided")
     classification = Classification(**answer.value.model_dump(), method="llm")
     if local is not None:
         weak = weak_answer(answer)
