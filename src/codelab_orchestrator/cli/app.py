@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import agents, db, sessions
+from . import agents, db, sessions, tokens
 from .demo import demo
 from .run import resume, run
 from .serve import graph, serve
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(agents.app, name="agents")
 app.add_typer(db.app, name="db")
 app.add_typer(sessions.app, name="sessions")
+app.add_typer(tokens.app, name="tokens")
 app.command()(run)
 app.command()(resume)
 app.command()(demo)

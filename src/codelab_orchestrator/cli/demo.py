@@ -1,12 +1,13 @@
 """``codelab demo``: the whole flow in under 30 seconds, offline.
 
 A copy of the sample project, its own throwaway database and sessions, and
-the built-in scripted model; everything else (graph, scheduler, tools,
+the built-in scripted model; everything else (graph, task runtime, tools,
 checkpoints, failure handling) is the real thing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import os
 import shutil
@@ -36,10 +37,11 @@ def demo(
     shutil.copytree(SAMPLE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
     os.environ.update({"DATABASE_URL": f"sqlite:///{root / 'agents.sqlite'}",
                        "CODELAB_CHECKPOINT_URL": f"sqlite:///{root / 'checkpoints.sqlite'}",
-                       "CODELAB_MODEL": DEMO_MODEL})
+                       "CODELAB_MODEL": DEMO_MODEL,
+                       "CODELAB_ALLOW_SCRIPTED_MODELS": "1"})  # the demo's own scripted model
     from ..context import Context  # noqa: PLC0415 - after the environment is set
     from ..demo import script  # noqa: PLC0415
-    from ..persistence import open_checkpointer  # noqa: PLC0415
+    from ..persistence import open_async_checkpointer  # noqa: PLC0415
     from ..project import repository  # noqa: PLC0415
     from .driver import drive  # noqa: PLC0415
 
@@ -57,11 +59,14 @@ def demo(
         console.print(f"[bold]request:[/bold] {REQUEST}\n")
     from ..graph import build_graph  # noqa: PLC0415
 
-    with open_checkpointer() as saver:
-        graph = build_graph(checkpointer=saver)
-        config: RunnableConfig = {"configurable": {"thread_id": f"demo-{uuid.uuid4().hex[:8]}"}}
-        code = drive(graph, {"messages": [HumanMessage(REQUEST)]}, config, context, console,
-                     as_json=as_json, yes=True)
+    async def run() -> int:
+        async with open_async_checkpointer() as saver:
+            graph = build_graph(checkpointer=saver)
+            config: RunnableConfig = {"configurable": {"thread_id": f"demo-{uuid.uuid4().hex[:8]}"}}
+            return await drive(graph, {"messages": [HumanMessage(REQUEST)]}, config, context,
+                               console, as_json=as_json, yes=True)
+
+    code = asyncio.run(run())
     if not as_json:
         _show_changes(workspace)
     if not keep:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,14 +10,17 @@ from typing import Annotated, Any
 import typer
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
 
 from ..context import Context
-from ..persistence import open_checkpointer
-from .common import JsonOption, ProjectOption, UserOption, console, fail, scope, user_errors
+from ..persistence import open_async_checkpointer
+from .common import JsonOption, ProjectOption, UserOption, console, fail, user_errors
 from .driver import EXIT_OK, NoModelError, check_models, drive
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Approve plans without asking.")]
-WorkspaceOption = Annotated[Path, typer.Option("--workspace", "-w", help="Project directory.")]
+WorkspaceOption = Annotated[Path | None, typer.Option(
+    "--workspace", "-w", help="Project directory (default: the session's; for a new session "
+                              "$CODELAB_WORKSPACE, else the current directory).")]
 OrchestratorOption = Annotated[
     str | None, typer.Option(help="Orchestrator row to use (default: the project's default).")
 ]
@@ -24,7 +28,7 @@ OrchestratorOption = Annotated[
 
 def run(
     request: Annotated[str, typer.Argument(help="What you want done, in your own words.")],
-    workspace: WorkspaceOption = Path("."),
+    workspace: WorkspaceOption = None,
     thread: Annotated[str | None, typer.Option(help="Session id (new if not given).")] = None,
     user: UserOption = None,
     project: ProjectOption = None,
@@ -45,48 +49,62 @@ def resume(
     thread: Annotated[str, typer.Argument(help="Session id to continue.")],
     answer: Annotated[str | None, typer.Option(
         help="Answer to a waiting approval: approve, reject, or @edited-plan.json.")] = None,
-    workspace: WorkspaceOption = Path("."),
+    workspace: WorkspaceOption = None,
     user: UserOption = None,
     project: ProjectOption = None,
     orchestrator: OrchestratorOption = None,
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a session: answer its approval, or finish a run that was stopped."""
+    """Continue a session where it stopped (Ctrl-C, a crash) or answer its approval. It works
+    in the session's own workspace, whatever the current directory."""
     context = _context(workspace, user, project, orchestrator)
     raise typer.Exit(_session(thread, context, None, as_json, yes, answer))
 
 
-def _context(workspace: Path, user: str | None, project: str | None,
+def _context(workspace: Path | None, user: str | None, project: str | None,
              orchestrator: str | None) -> Context:
-    if not workspace.is_dir():
+    """The context as given on the command line; empty fields are the session's (or defaults)."""
+    if workspace is not None and not workspace.is_dir():
         fail(f"--workspace {workspace} is not a directory")
-    user_id, project_id = scope(user, project)
-    return Context(user_id=user_id, project_id=project_id, workspace=str(workspace.resolve()),
+    return Context(user_id=user or "", project_id=project or "",
+                   workspace=str(workspace.resolve()) if workspace is not None else "",
                    orchestrator=orchestrator)
 
 
 def _session(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
              answer: str | None = None) -> int:
     """Run (``payload``) or continue (None) one session; returns the exit code."""
+    return asyncio.run(_asession(thread_id, context, payload, as_json, yes, answer))
+
+
+async def _asession(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
+                    answer: str | None) -> int:
     from ..graph import build_graph  # noqa: PLC0415 - keep `codelab --help` fast
+    from ..nodes.common import SessionMismatchError, resolve_context  # noqa: PLC0415
 
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    with open_checkpointer() as saver:
+    async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
+        state = await graph.aget_state(config)
         if payload is None:
-            state = graph.get_state(config)
             if not state.values:
                 fail(f"no session {thread_id!r}")
-            if not state.next:
-                plan = state.values.get("plan")
+            plan = state.values.get("plan")
+            if not state.next and not (plan is not None and plan.active):
                 console.print(f"session {thread_id} has nothing left to run "
                               f"(plan {plan.status if plan else 'none'})")
                 return EXIT_OK
+            if not state.next:  # stopped between steps: pick the plan up where it is
+                payload = Command(goto="route")
         with user_errors():
             try:
-                check_models(context)
+                effective = resolve_context(context, state.values.get("session"))
+            except SessionMismatchError as exc:
+                fail(f"session {thread_id}: {exc}")
+            try:
+                check_models(effective)
             except NoModelError as exc:
                 fail(str(exc))
-        return drive(graph, payload, config, context, console, as_json=as_json, yes=yes,
-                     answer=answer)
+            return await drive(graph, payload, config, context, console, as_json=as_json,
+                               yes=yes, answer=answer)

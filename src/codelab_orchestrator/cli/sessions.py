@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..agents.attempt import is_attempt_thread
 from ..persistence import open_checkpointer
 from .common import JsonOption, console, fail, print_json
 
@@ -38,6 +39,8 @@ def list_sessions(
         latest: dict[str, Any] = {}
         for item in saver.list(None):
             thread = item.config["configurable"]["thread_id"]
+            if is_attempt_thread(thread):
+                continue
             latest.setdefault(thread, item)  # list() yields newest first
             first_seen[thread] = item.checkpoint["ts"]
         graph = _graph(saver)
