@@ -102,16 +102,13 @@ def _best(fn, repeat: int = 3) -> float:
 
 @pytest.mark.parametrize("unit", ["{", '{"a": ', "[{", '{"x"', "{x{"])
 def test_extraction_is_linear_in_the_reply_size(unit):
-    """200 KB of openers: once quadratic (27.6 s); now within a small factor of one regex
-    pass over the same text, and 10x the text costs about 10x, not 100x."""
+    """200 KB of openers: once quadratic (17.5 s for all-``{``, ~1000x a regex pass over
+    the same text); now within a small factor of that regex pass, measured in this run."""
     big = unit * (200_000 // len(unit))
-    small = big[: len(big) // 10]
     assert list(find_json(big)) == []
     reference = _best(lambda: sum(1 for _ in re.finditer(r'[{}\[\]"]', big)))
     ours = _best(lambda: list(find_json(big)))
     assert ours < 15 * reference + 0.05, (ours, reference)
-    ratio = ours / max(_best(lambda: list(find_json(small))), 1e-6)
-    assert ratio < 30, ratio  # linear is ~10; quadratic would be ~100
 
 
 def test_deeply_nested_balanced_garbage_is_bounded():
