@@ -20,6 +20,7 @@ import re
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from ..context import Context
@@ -27,6 +28,7 @@ from ..events import emit
 from ..models import ModelConfigurationError, model_for
 from ..models.capabilities import small_model
 from ..parsing import Structured, structured_output
+from ..persistence.sessions import SessionStore
 from ..planning import ClassificationOutput, classification_schema
 from ..project import Project, load_project
 from ..prompts.classify import HISTORY_TEMPLATE, classify_prompt
@@ -43,13 +45,14 @@ CANCEL = re.compile(
 HISTORY_MESSAGES = 6
 
 
-def classify(state: State, runtime: Runtime[Context]) -> dict:
+def classify(state: State, runtime: Runtime[Context], config: RunnableConfig) -> dict:
     context = session_context(state, runtime)
     text = last_request(state.messages)
     plan = state.plan
     update: dict = {"final": None, "pending_replan": None}
     if state.session is None:
         update["session"] = session_info(context)
+    register_session(config, context, text)
 
     if plan is not None and plan.active and CANCEL.match(text):
         reason = "cancelled by the user"
@@ -74,6 +77,16 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
             emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
         update["plan"] = None
     return {**update, "classification": classification}
+
+
+def register_session(config: RunnableConfig, context: Context, request: str) -> None:
+    """The session's row in the sessions table (what ``codelab sessions list`` shows), for
+    sessions started over HTTP as for those started by the CLI."""
+    thread_id = config.get("configurable", {}).get("thread_id")
+    if thread_id:
+        SessionStore().register(str(thread_id), user_id=context.user_id,
+                                project_id=context.project_id, workspace=context.workspace,
+                                orchestrator=context.orchestrator, last_request=request)
 
 
 def stop_running(plan: Plan, reason: str) -> list[Task]:
