@@ -14,6 +14,7 @@ the process. Other providers' clients use tool calling.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from typing import Literal
 
@@ -28,11 +29,9 @@ _lock = threading.Lock()
 
 def endpoint_of(model: BaseChatModel) -> tuple[str, str] | None:
     """(base URL, model id) of an OpenAI-compatible client; None for any other client."""
-    try:
-        from langchain_openai.chat_models.base import BaseChatOpenAI  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - langchain-openai is a dependency
-        return None
-    if not isinstance(model, BaseChatOpenAI):
+    # Not imported means no such client exists (and importing it costs over a second).
+    module = sys.modules.get("langchain_openai.chat_models.base")
+    if module is None or not isinstance(model, module.BaseChatOpenAI):
         return None
     base = (model.openai_api_base or DEFAULT_OPENAI_BASE).rstrip("/")
     return base, str(model.model_name)
