@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import agents, db, sessions, tokens
+from .changes import diff, undo
 from .demo import demo
 from .run import resume, run
 from .serve import graph, serve
@@ -25,3 +26,5 @@ app.command()(resume)
 app.command()(demo)
 app.command()(serve)
 app.command()(graph)
+app.command()(diff)
+app.command()(undo)

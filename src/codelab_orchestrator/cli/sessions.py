@@ -15,6 +15,7 @@ from rich.table import Table
 
 from ..persistence import open_checkpointer
 from ..persistence.sessions import SessionNotFoundError, SessionStore
+from .changes import print_outcome, recorded_outcome
 from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
 app = typer.Typer(help="Your sessions (threads): which exist, which are running, what they did.",
@@ -73,7 +74,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                     "waiting_for_approval": bool(state.interrupts),
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
-                    "plan": plan.model_dump(mode="json") if plan else None, "history": history})
+                    "plan": plan.model_dump(mode="json") if plan else None, "history": history,
+                    "changes": recorded_outcome(thread, plan.id if plan else None,
+                                                f"{user_id}/{project_id}")})
         return
     holder = f", {record.holder}" if record.running and record.holder else ""
     console.print(f"session {thread} ({record.state}{holder}) in {record.workspace or '?'}",
@@ -85,6 +88,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
         for t in plan.tasks:
             table.add_row(t.id, t.agent, t.status, str(t.attempts), (t.result or t.error or "")[:200])
         console.print(table)
+        outcome = recorded_outcome(thread, plan.id, f"{user_id}/{project_id}")
+        if outcome is not None:
+            print_outcome(console, outcome)
     if state.interrupts:
         console.print(f"[yellow]waiting for approval[/yellow]: codelab resume {thread} --answer approve")
     for message in history:
