@@ -58,6 +58,10 @@ class Task(BaseModel):
     description: str
     agent: AgentName
     dependencies: list[str] = Field(default_factory=list)
+    expected: list[str] = Field(default_factory=list,
+                                description="Files the task should create or change.")
+    check: str | None = Field(default=None,
+                              description="Command that passes when the task is done.")
     status: TaskStatus = "pending"
     result: str | None = Field(default=None, description="The result, cut to a summary.")
     result_chars: int = Field(default=0, description="Length of the whole result.")

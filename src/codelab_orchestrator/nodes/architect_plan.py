@@ -6,9 +6,11 @@ Three entries, decided by the state:
   (The node routes to itself after drafting, so the model is not called
   again when the run resumes: a resumed node restarts from its top.)
 - otherwise: ask the Architect for a new plan.
-A plan that breaks the rules is re-asked once with the problems; if it is
-still wrong, a one-task plan for the classified agent runs instead and the
-reason is recorded in ``plan.notes``.
+A plan that breaks the rules is re-asked once with the problems (a reply that
+cannot be read at all was already re-asked once by ``structured_output``); if
+it is still wrong, a one-task plan for the classified agent runs instead and
+the reason is recorded in ``plan.notes``. The plan schema is built per project:
+``agent`` is an enum of the enabled roles.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from ..budget.plan import charged
 from ..budget.usage import counting_usage
 from ..context import Context
 from ..events import emit
-from ..models import get_chat_model
-from ..parsing import StructuredOutputError, structured_call
+from ..models import model_for
+from ..parsing import StructuredOutputError, structured_output
 from ..persistence import AgentRecord
-from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, to_tasks
+from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, plan_schema, to_tasks
 from ..project import Project, load_project
 from ..prompts.plan import PLAN_RETRY, PLAN_SYSTEM, REPLAN_REQUEST, REPLAN_SYSTEM
 from ..state import FINISHED_PLAN, Plan, State
@@ -96,14 +98,17 @@ def approval_reasons(plan: Plan, project: Project) -> list[str]:
 def ask_architect(project: Project, messages: list[BaseMessage], check: Any) -> tuple[PlanDraft | None, list[str]]:
     """The Architect's plan, re-asked once with its problems; (None, problems) if unusable."""
     agent = _architect(project)
-    model = get_chat_model(agent.config.model, temperature=agent.config.temperature,
-                           max_tokens=agent.config.max_tokens)
+    roles = tuple(project.enabled_roles)
+    if not roles:
+        return None, ["no enabled specialist to plan for"]
+    schema = plan_schema(roles, project.settings.max_plan_tasks)
     problems: list[str] = []
     for _ in range(2):
         try:
-            draft = structured_call(model, PlanDraft, messages)
+            model = model_for(agent.config, "architect")
+            draft = structured_output(model, schema, messages).value
         except StructuredOutputError as exc:
-            problems = [str(exc)]
+            return None, [str(exc)]  # unreadable even after structured_output's re-ask
         except Exception as exc:  # noqa: BLE001 - a dead model: no point in re-asking
             log.warning("Architect model failed: %s", exc)
             return None, [f"model error: {type(exc).__name__}: {str(exc)[:300]}"]
@@ -227,7 +232,8 @@ def _agents_line(project: Project) -> str:
 def _public(plan: Plan) -> dict[str, Any]:
     return {"id": plan.id, "goal": plan.goal, "status": plan.status,
             "tasks": [{"id": t.id, "description": t.description, "agent": t.agent,
-                       "dependencies": t.dependencies} for t in plan.tasks]}
+                       "dependencies": t.dependencies, "expected": t.expected, "check": t.check}
+                      for t in plan.tasks]}
 
 
 def next_step(state: State) -> str:

@@ -57,7 +57,14 @@ class AgentConfig(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2)
     system_prompt: str | None = None
     tools: list[str] = Field(default_factory=list)
-    max_tokens: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Reply length cap; the role's default when unset.")
+    timeout_s: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="Seconds one try of a model call may take; CODELAB_MODEL_TIMEOUT or 120 when unset.")
+    max_retries: int | None = Field(
+        default=None, ge=0, le=10,
+        description="Client retries on 429, 5xx and timeouts; CODELAB_MODEL_MAX_RETRIES or 2 when unset.")
     allowed_commands: list[str] = Field(
         default_factory=list, description="Programs run_command may start (first word)."
     )
