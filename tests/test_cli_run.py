@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from codelab_orchestrator.cli import app
+from tests.helpers import written_anywhere
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -171,7 +172,8 @@ def test_ctrl_c_stops_cleanly_and_resume_from_another_directory_finishes(tmp_pat
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.monotonic() + 60
-    while not (workspace / "a.txt").exists():
+    home = Path(os.environ["CODELAB_HOME"])  # tasks write in worktrees in there
+    while not written_anywhere(home, "a.txt"):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -179,12 +181,13 @@ def test_ctrl_c_stops_cleanly_and_resume_from_another_directory_finishes(tmp_pat
     proc.send_signal(signal.SIGINT)
     sent = time.monotonic()
     out, err = proc.communicate(timeout=30)
-    assert time.monotonic() - sent < 2.5
+    assert time.monotonic() - sent < 5  # the stop itself: bench/stop_latency.py; this adds exit
     assert proc.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     assert "codelab resume t-int" in out or any(e["event"] == "stopped" for e in events(out))
     time.sleep(2.5)  # past the moment b would have written
-    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt"]
+    assert list(workspace.iterdir()) == []  # the plan did not end: nothing reached the workspace
+    assert not written_anywhere(home, "b.txt")
 
     other = tmp_path / "elsewhere"
     other.mkdir()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     "user_id": ("CODELAB_USER", "local"),
@@ -48,6 +49,25 @@ class Context:
         default=None,
         metadata={"description": "Name of the orchestrator row to use; the project's default if empty."},
     )
+    apply_changes: bool | None = field(
+        default=None,
+        metadata={"description": "Apply the plan's result to the workspace at the end (false: keep "
+                                 "it on a branch); empty: the orchestrator row's apply_changes."},
+    )
+
+    max_cost_per_plan: float | None = field(
+        default=None,
+        metadata={"description": "This run's cost cap per plan in USD (default: the plan's, "
+                                 "else the orchestrator row's max_cost_per_plan)."},
+    )
+    max_tokens_per_task: int | None = field(
+        default=None,
+        metadata={"description": "This run's token cap per task attempt (default: the row's)."},
+    )
+    max_model_calls_per_task: int | None = field(
+        default=None,
+        metadata={"description": "This run's model-call cap per task attempt (default: the row's)."},
+    )
 
     def __post_init__(self) -> None:
         self.orchestrator = self.orchestrator or None
@@ -74,3 +94,4 @@ class TaskContext:
     allow_network: bool = False  # commands may use the network
     command_policy: str = "sandbox"  # the orchestrator row's: sandbox / approve / refuse
     deny_files: tuple[str, ...] = ()  # extra patterns the tools refuse (row's deny_files)
+    budget: Any = None  # budget.ledger.AttemptBudget: limits checked before each model call

@@ -2,7 +2,8 @@
 
 Model, temperature, max_tokens and system prompt come from the row (the
 role's default prompt when empty); the tools are the row's list; middleware
-replaces the hand-written loop of before: a model-call limit per attempt
+replaces the hand-written loop of before: the budget (the plan's cost cap and
+``max_tokens_per_task``, checked before every model call), a model-call limit per attempt
 (``max_model_calls_per_task``, as a wrapper: no extra checkpointed step), tool errors returned to the model as tool
 messages (the tools do that themselves), a cap on every tool output, old
 tool results cleared when the context grows, and activity events.
@@ -33,6 +34,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
+from .budget import BudgetGuard
 from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
@@ -67,6 +69,7 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         tools_for(config.tools),
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
+            BudgetGuard(),  # outermost: a refused call is not announced, made or counted
             ActivityEvents(),
             RedactSecrets(),
             ModelCallLimit(settings.max_model_calls_per_task),

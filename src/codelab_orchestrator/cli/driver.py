@@ -35,6 +35,7 @@ from ..context import Context
 from ..models import ModelConfigurationError, get_chat_model
 from ..persistence.settings import data_dir
 from ..project import load_project
+from .budget import EXIT_BUDGET, budget_answer, cost_line, is_budget_request
 from .render import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -101,11 +102,12 @@ def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
 
 async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context,
                 console: Console, *, as_json: bool, yes: bool, answer: str | None = None,
-                verbose: bool = False) -> int:
+                verbose: bool = False, budget: float | None = None) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code.
 
     ``payload`` None continues the thread: a waiting approval is answered first
-    (``answer``, ``yes``, or the terminal), a stopped run just goes on.
+    (``answer``, ``yes``, or the terminal), a plan paused by its budget gets ``budget``
+    (or the terminal's), a stopped run just goes on.
     """
     thread = config["configurable"]["thread_id"]
     control = RunControl()
@@ -113,13 +115,22 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
         with stop_on_ctrl_c(control, console):
             while True:
                 if payload is None and (waiting := (await graph.aget_state(config)).interrupts):
-                    resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
-                                             answer=answer, thread=thread)
-                    answer = None  # an answer given on the command line is used once
-                    if resume is None:
-                        return EXIT_WAITING
+                    if is_budget_request(waiting[0].value):
+                        resume = budget_answer(waiting[0].value, console, as_json=as_json,
+                                               budget=budget, thread=thread)
+                        budget = None  # used once: a refused one is not sent again
+                        if resume is None:
+                            return EXIT_BUDGET
+                    else:
+                        resume = approval_answer(waiting[0].value, console, as_json=as_json,
+                                                 yes=yes, answer=answer, thread=thread)
+                        answer = None  # an answer given on the command line is used once
+                        if resume is None:
+                            return EXIT_WAITING
                     payload = Command(resume=resume)
                 with Progress(console, as_json=as_json, verbose=verbose) as progress:
+                    if not isinstance(payload, dict):  # continuing: show the plan as it is
+                        progress.plan = (await graph.aget_state(config)).values.get("plan")
                     async for mode, chunk in graph.astream(
                             payload, config, context=context, durability="sync",
                             stream_mode=["custom", "updates"], control=control):
@@ -209,5 +220,7 @@ def report(values: dict, console: Console, as_json: bool, thread: str) -> int:
         files = final.summary.get("files_changed") or []
         if files:
             console.print("files changed: " + ", ".join(files))
+        if cost := cost_line(final.summary):
+            console.print(f"spent: {cost}", highlight=False)
         console.print(f"[dim]session {thread}[/dim]")
     return EXIT_OK if final.status == "completed" else EXIT_FAILED

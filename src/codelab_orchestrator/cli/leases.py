@@ -30,7 +30,7 @@ from .common import console, fail
 
 EXIT_BUSY = 4
 # How a run ended, by the driver's exit code, as recorded in the sessions table.
-RUN_STATUS = {0: "completed", 1: "failed", 3: "waiting", 130: "stopped"}
+RUN_STATUS = {0: "completed", 1: "failed", 3: "waiting", 5: "paused_budget", 130: "stopped"}
 
 WaitOption = Annotated[bool, typer.Option(
     "--wait", help="If the session is running elsewhere, wait for that run to end, then continue "

@@ -26,6 +26,16 @@ WorkspaceOption = Annotated[Path | None, typer.Option(
 OrchestratorOption = Annotated[
     str | None, typer.Option(help="Orchestrator row to use (default: the project's default).")
 ]
+BudgetOption = Annotated[float | None, typer.Option(
+    "--max-cost-per-plan", "--budget", min=0.0,
+    help="USD the plan's tasks may spend; reached, the plan pauses (resume with a higher "
+         "--budget). Default: the plan's own cap, else the orchestrator row's max_cost_per_plan.")]
+TokensOption = Annotated[int | None, typer.Option(
+    "--max-tokens-per-task", min=1,
+    help="Tokens a task attempt may use before it fails (default: the orchestrator row's).")]
+CallsOption = Annotated[int | None, typer.Option(
+    "--max-model-calls-per-task", min=1, max=1000,
+    help="Model calls a task attempt may make before it fails (default: the row's, 25).")]
 
 
 def run(
@@ -38,13 +48,17 @@ def run(
     yes: YesOption = False,
     wait: WaitOption = False,
     as_json: JsonOption = False,
+    max_cost_per_plan: BudgetOption = None,
+    max_tokens_per_task: TokensOption = None,
+    max_model_calls_per_task: CallsOption = None,
 ) -> None:
     """Run a request with live progress. Exit 0 done, 1 plan failed, 2 bad usage or config,
-    3 waiting for approval, 4 the session is running elsewhere, 130 stopped with Ctrl-C
-    (resumable)."""
+    3 waiting for approval, 4 the session is running elsewhere, 5 paused at its budget
+    (resumable), 130 stopped with Ctrl-C (resumable)."""
     if not request.strip():
         fail("the request is empty")
-    context = _context(workspace, user, project, orchestrator)
+    context = _context(workspace, user, project, orchestrator,
+                       (max_cost_per_plan, max_tokens_per_task, max_model_calls_per_task))
     payload = {"messages": [HumanMessage(request)]}
     raise typer.Exit(_session(thread or uuid.uuid4().hex[:12], context, payload, as_json, yes,
                               wait=wait))
@@ -61,21 +75,31 @@ def resume(
     yes: YesOption = False,
     wait: WaitOption = False,
     as_json: JsonOption = False,
+    max_cost_per_plan: BudgetOption = None,
+    max_tokens_per_task: TokensOption = None,
+    max_model_calls_per_task: CallsOption = None,
 ) -> None:
-    """Continue a session where it stopped (Ctrl-C, a crash) or answer its approval. It works
-    in the session's own workspace, whatever the current directory."""
-    context = _context(workspace, user, project, orchestrator)
+    """Continue a session where it stopped (Ctrl-C, a crash, its budget) or answer its
+    approval. `--budget N` raises the cap of a plan paused at its budget. It works in the
+    session's own workspace, whatever the current directory."""
+    context = _context(workspace, user, project, orchestrator,
+                       (max_cost_per_plan, max_tokens_per_task, max_model_calls_per_task))
     raise typer.Exit(_session(thread, context, None, as_json, yes, answer, wait=wait))
 
 
 def _context(workspace: Path | None, user: str | None, project: str | None,
-             orchestrator: str | None) -> Context:
+             orchestrator: str | None,
+             limits: tuple[float | None, int | None, int | None] = (None, None, None)) -> Context:
     """The context as given on the command line; empty fields are the session's (or defaults)."""
     if workspace is not None and not workspace.is_dir():
         fail(f"--workspace {workspace} is not a directory")
+    max_cost, max_tokens, max_calls = limits
+    if max_cost is not None and max_cost <= 0:
+        fail("--budget / --max-cost-per-plan must be above 0")
     return Context(user_id=user or "", project_id=project or "",
                    workspace=str(workspace.resolve()) if workspace is not None else "",
-                   orchestrator=orchestrator)
+                   orchestrator=orchestrator, max_cost_per_plan=max_cost,
+                   max_tokens_per_task=max_tokens, max_model_calls_per_task=max_calls)
 
 
 def _session(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
@@ -90,6 +114,8 @@ async def _asession(thread_id: str, context: Context, payload: Any, as_json: boo
     from ..nodes.common import SessionMismatchError, resolve_context  # noqa: PLC0415
 
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
+    # `resume --budget N` answers a plan paused at its budget; `run --budget N` only sets the cap
+    resume_budget = context.max_cost_per_plan if payload is None else None
     async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
         state = await graph.aget_state(config)
@@ -122,6 +148,6 @@ async def _asession(thread_id: str, context: Context, payload: Any, as_json: boo
                         workspace=effective.workspace, orchestrator=effective.orchestrator,
                         last_request=str(payload["messages"][-1].content))
                 code = await drive(graph, payload, config, context, console, as_json=as_json,
-                                   yes=yes, answer=answer)
+                                   yes=yes, answer=answer, budget=resume_budget)
                 lease.status = RUN_STATUS.get(code)
                 return code

@@ -13,8 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..budget.ledger import plan_spend
+from ..budget.usage import describe, money
 from ..persistence import open_checkpointer
 from ..persistence.sessions import SessionNotFoundError, SessionStore
+from .budget import is_budget_request, live_spend, spend_cells
 from .changes import print_outcome, recorded_outcome
 from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
@@ -68,10 +71,14 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
     values = state.values
     plan = values.get("plan")
     history = [{"role": m.type, "content": str(m.content)} for m in values.get("messages", [])]
+    waiting = state.interrupts[0].value if state.interrupts else None
+    paused = is_budget_request(waiting)
     if as_json:
         print_json({"thread_id": thread, "state": record.state, "running": record.running,
                     "next": list(state.next),
-                    "waiting_for_approval": bool(state.interrupts),
+                    "waiting_for_approval": bool(state.interrupts) and not paused,
+                    "paused_budget": waiting if paused else None,
+                    "plan_spend": plan_spend(plan), "session_spend": values.get("spend") or {},
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
                     "plan": plan.model_dump(mode="json") if plan else None, "history": history,
@@ -83,15 +90,24 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                   highlight=False)
     if plan is not None:
         table = Table(title=f"plan {plan.id} ({plan.status}): {plan.goal[:60]}")
-        for column in ("task", "agent", "status", "attempts", "result / error"):
-            table.add_column(column, overflow="fold")
+        for column in ("task", "agent", "status", "attempts", "tokens", "cost", "result / error"):
+            table.add_column(column, overflow="fold",
+                             justify="right" if column in ("tokens", "cost") else "left")
         for t in plan.tasks:
-            table.add_row(t.id, t.agent, t.status, str(t.attempts), (t.result or t.error or "")[:200])
+            table.add_row(t.id, t.agent, t.status, str(t.attempts),
+                          *spend_cells(live_spend(t, {})), (t.result or t.error or "")[:200])
+        table.caption = f"plan: {describe(plan_spend(plan), plan.max_cost)}"
         console.print(table)
         outcome = recorded_outcome(thread, plan.id, f"{user_id}/{project_id}")
         if outcome is not None:
             print_outcome(console, outcome)
-    if state.interrupts:
+    if values.get("spend"):
+        console.print(f"session: {describe(values['spend'])} (tasks, classification, planning)",
+                      highlight=False)
+    if paused:
+        console.print(f"[yellow]paused: the plan's budget is reached[/yellow]: codelab resume "
+                      f"{thread} --budget N (N above {money(plan_spend(plan)['cost'])})")
+    elif state.interrupts:
         console.print(f"[yellow]waiting for approval[/yellow]: codelab resume {thread} --answer approve")
     for message in history:
         console.print(f"[bold]{message['role']}[/bold]: {message['content'][:500]}", highlight=False)

@@ -3,7 +3,8 @@
 A new request with no plan: an atomic one becomes a one-task plan here, so
 one code path runs every task; a complex one goes to the Architect. With an
 active plan: tasks whose dependencies failed for good are skipped, and the
-edge picks failure handling, more execution, or the end.
+edge picks failure handling, more execution, or the end. A plan paused by its
+budget waits here for a higher cap (:mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from langgraph.runtime import Runtime
 from ..context import Context
 from ..events import emit
 from ..state import Plan, State, Task
+from .budget import await_budget
 from .common import last_request, session_context
 
 
@@ -29,6 +31,8 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent,
              from_agent=session_context(state, runtime).orchestrator or "orchestrator")
         return {"plan": plan}
+    if plan.status == "paused_budget":
+        return await_budget(plan)  # waits for a higher cap (an interrupt)
     if not plan.active:
         return {}
     blocked = blocked_tasks(plan)

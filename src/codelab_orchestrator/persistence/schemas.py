@@ -57,7 +57,14 @@ class AgentConfig(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2)
     system_prompt: str | None = None
     tools: list[str] = Field(default_factory=list)
-    max_tokens: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Reply length cap; the role's default when unset.")
+    timeout_s: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="Seconds one try of a model call may take; CODELAB_MODEL_TIMEOUT or 120 when unset.")
+    max_retries: int | None = Field(
+        default=None, ge=0, le=10,
+        description="Client retries on 429, 5xx and timeouts; CODELAB_MODEL_MAX_RETRIES or 2 when unset.")
     allowed_commands: list[str] = Field(
         default_factory=list, description="Programs run_command may start (first word)."
     )
@@ -67,6 +74,11 @@ class AgentConfig(BaseModel):
     deny_files: list[str] = Field(
         default_factory=list, description="Extra gitignore-style patterns the file tools refuse "
         "and commands cannot read, added to the built-in secret patterns (.env*, keys, ...).")
+    price_in_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million input tokens of this agent's model "
+        "(default: the built-in table; 0 for unknown models and custom OPENAI_BASE_URL servers).")
+    price_out_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million output tokens (default: as above).")
     metadata: AgentMetadata = Field(default_factory=AgentMetadata)
 
     @field_validator("tools")
@@ -99,9 +111,17 @@ class OrchestratorConfig(AgentConfig):
     max_plan_tasks: int = Field(default=20, ge=1, le=200)
     routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
     routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+    apply_changes: bool = Field(
+        default=True, description="Apply a finished plan's result to the workspace (else: a branch).")
     task_timeout_s: float | None = Field(
         default=None, gt=0, description="A task attempt running longer is stopped and fails.")
     max_model_calls_per_task: int = Field(default=25, ge=1, le=1000)
+    max_tokens_per_task: int | None = Field(
+        default=None, ge=1, description="A task attempt that has used this many tokens (input "
+        "and output, all its model calls) fails before its next model call.")
+    max_cost_per_plan: float | None = Field(
+        default=None, gt=0, description="USD a plan's tasks may spend; reaching it pauses the "
+        "plan (paused_budget) until the cap is raised.")
     max_tool_output_chars: int = Field(
         default=12_000, ge=500, description="Tool outputs shown to a model are cut at this size.")
     max_dependency_chars: int = Field(
