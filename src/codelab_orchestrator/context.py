@@ -2,14 +2,17 @@
 
 Passed per run (``context=Context(...)`` embedded, ``context={...}`` over
 HTTP). Orchestration settings are *not* here: they come from the project's
-orchestrator row in the agents table, so they are changed with
-``codelab agents update``, not in code.
+orchestrator row in the agents table, with the layers of
+:mod:`codelab_orchestrator.config` over it (``.codelab.toml``, the user's
+config file, ``CODELAB_*`` variables); ``overrides`` is the top layer, this
+run's own settings.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(kw_only=True)
@@ -29,6 +32,12 @@ class Context:
     orchestrator: str | None = field(
         default=None,
         metadata={"description": "Name of the orchestrator row to use; the project's default if empty."},
+    )
+    overrides: dict[str, Any] | None = field(
+        default=None,
+        metadata={"description": "Settings for this run over the project's files, environment and "
+                                 "agent rows: model, models (per role), max_parallel_agents, "
+                                 "routing_strategy, require_approval... (the CLI's flags)."},
     )
 
     def __post_init__(self) -> None:

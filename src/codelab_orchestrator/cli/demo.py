@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from langchain_core.messages import HumanMessage
-from langchain_core.runnables import RunnableConfig
 
 from .common import JsonOption, console
 
@@ -37,6 +35,9 @@ def demo(
     os.environ.update({"DATABASE_URL": f"sqlite:///{root / 'agents.sqlite'}",
                        "CODELAB_CHECKPOINT_URL": f"sqlite:///{root / 'checkpoints.sqlite'}",
                        "CODELAB_MODEL": DEMO_MODEL})
+    from langchain_core.messages import HumanMessage  # noqa: PLC0415 - fast --help
+    from langchain_core.runnables import RunnableConfig  # noqa: PLC0415
+
     from ..context import Context  # noqa: PLC0415 - after the environment is set
     from ..demo import script  # noqa: PLC0415
     from ..persistence import open_checkpointer  # noqa: PLC0415

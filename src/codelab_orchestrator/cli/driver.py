@@ -11,48 +11,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-import typer
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.prompt import Prompt
 
 from ..context import Context
-from ..models import ModelConfigurationError, get_chat_model
 from ..persistence.settings import data_dir
-from ..project import load_project
+from . import approval
+from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_WAITING
+from .preflight import NoModelError, check_models  # noqa: F401 - moved; imported from here before
 from .render import Progress
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def check_models(context: Context) -> None:
-    """Fail early, with what to set, when the project cannot run: no enabled specialist,
-    or models that cannot be created."""
-    project = load_project(context)
-    if not project.enabled_roles:
-        raise ValueError(f"no enabled specialist agent in {context.user_id}/{context.project_id}: "
-                         "enable one with `codelab agents update NAME --status ready`")
-    for agent in [project.orchestrator, *[a for a in project.agents if a.enabled]]:
-        try:
-            get_chat_model(agent.config.model, temperature=agent.config.temperature,
-                           max_tokens=agent.config.max_tokens)
-        except ModelConfigurationError as exc:
-            raise NoModelError(agent.name, agent.config.model, exc) from None
-
-
-class NoModelError(RuntimeError):
-    def __init__(self, agent: str, model: str, cause: Exception):
-        super().__init__(
-            f"no usable model for agent {agent!r} ({model}).\n"
-            "Configure one of:\n"
-            "  OPENAI_API_KEY=sk-...                 for OpenAI\n"
-            "  OPENAI_BASE_URL=http://host:port/v1   for a compatible server (vLLM, Ollama, LiteLLM)\n"
-            "  CODELAB_MODEL=provider:model          the model of new agent rows\n"
-            f"  codelab agents update {agent} --config '{{\"model\": \"provider:model\"}}'\n"
-            f"(cause: {str(cause).splitlines()[0][:200]})")
 
 
 def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, console: Console, *,
@@ -67,7 +37,7 @@ def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, co
         while True:
             if payload is None and (waiting := graph.get_state(config).interrupts):
                 resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
-                                         answer=answer, thread=thread)
+                                         answer=answer, thread=thread, context=context)
                 answer = None  # an answer given on the command line is used once
                 if resume is None:
                     return EXIT_WAITING
@@ -86,36 +56,29 @@ def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, co
 
 
 def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool,
-                    answer: str | None, thread: str) -> Any:
+                    answer: str | None, thread: str, context: Context) -> Any:
+    """The answer to a waiting approval, or None to leave the session waiting
+    (``--json``, no terminal, or ``--plan-only``). See :mod:`.approval`."""
     if yes:
         return "approve"
     if answer:
-        return _answer_value(answer)
-    if as_json or not console.is_terminal:
-        message = {"event": "waiting_for_approval", "thread_id": thread, "plan_id": request.get("plan_id")}
-        if as_json:
-            print(json.dumps(message), flush=True)
-        else:
-            console.print(f"waiting for approval: codelab resume {thread} --answer approve|reject|@plan.json")
+        return _answer_value(answer, context)
+    plan_only = bool((context.overrides or {}).get("require_approval"))
+    if as_json:
+        print(json.dumps({"event": "waiting_for_approval", "thread_id": thread,
+                          "plan_id": request.get("plan_id")}), flush=True)
         return None
-    draft = data_dir() / "plans" / f"{request.get('plan_id')}.json"
-    draft.parent.mkdir(parents=True, exist_ok=True)
-    draft.write_text(json.dumps({"goal": request.get("goal"), "tasks": request.get("tasks")}, indent=2))
-    console.print(f"estimated cost {request.get('estimated_cost')}; plan written to {draft}")
-    choice = Prompt.ask("approve, reject or edit?", choices=["approve", "reject", "edit"], default="approve")
-    if choice != "edit":
-        return choice
-    Prompt.ask(f"edit {draft}, then press Enter")
-    return {"action": "edit", "plan": json.loads(draft.read_text())}
+    approval.show_request(request, console)
+    if plan_only or not console.is_terminal:
+        console.print(f"waiting for approval: codelab resume {thread} --answer approve|reject|@plan.json")
+        return None
+    return approval.ask(request, console, context, data_dir() / "plans" / f"{request.get('plan_id')}.json")
 
 
-def _answer_value(answer: str) -> Any:
-    if answer.startswith("@"):
-        try:
-            return {"action": "edit", "plan": json.loads(Path(answer[1:]).read_text())}
-        except (OSError, json.JSONDecodeError) as exc:
-            raise typer.BadParameter(f"cannot read the edited plan {answer[1:]}: {exc}") from None
-    return answer
+def _answer_value(answer: str, context: Context) -> Any:
+    if approval.parse_answer(answer) is None:  # @FILE: an edited plan, checked before it is sent
+        return {"action": "edit", "plan": approval.read_plan(Path(answer.strip()[1:]), context)}
+    return answer.strip().lower()
 
 
 def report(values: dict, console: Console, as_json: bool, thread: str) -> int:

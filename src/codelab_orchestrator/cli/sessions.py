@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..persistence import open_checkpointer
 from .common import JsonOption, console, fail, print_json
 
 app = typer.Typer(help="Sessions (threads) stored by the checkpointer.", no_args_is_help=True)
@@ -32,6 +30,10 @@ def list_sessions(
     as_json: JsonOption = False,
 ) -> None:
     """Sessions, newest first: thread, created, last request, plan status."""
+    from rich.table import Table  # noqa: PLC0415 - commands import what they use: fast --help
+
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+
     rows: list[dict[str, Any]] = []
     with open_checkpointer() as saver:
         first_seen: dict[str, str] = {}
@@ -59,9 +61,31 @@ def list_sessions(
     console.print(table)
 
 
+@app.command("rm")
+def remove(
+    threads: Annotated[list[str], typer.Argument(help="Session id(s) to delete.", show_default=False)],
+) -> None:
+    """Delete sessions: their checkpoints and history (agents and files are untouched)."""
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+    from .threads import exists  # noqa: PLC0415
+
+    with open_checkpointer() as saver:
+        missing = [t for t in threads if not exists(saver, t)]
+        if missing:
+            fail(f"no session {', '.join(repr(t) for t in missing)} (see `codelab sessions list`); "
+                 "nothing deleted")
+        for thread in threads:
+            saver.delete_thread(thread)
+    console.print(f"deleted {len(threads)} session(s): {', '.join(threads)}", highlight=False)
+
+
 @app.command()
 def show(thread: str, as_json: JsonOption = False) -> None:
     """A session's plan, task statuses and results, and its conversation."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+
     with open_checkpointer() as saver:
         state = _graph(saver).get_state({"configurable": {"thread_id": thread}})
     if not state.values:

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from ..context import Context
 from ..events import emit
+from ..project import load_project
 from ..state import Plan, State, Task
 from .common import context_of, last_request
 
@@ -23,7 +24,9 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         if classification is None or not classification.is_atomic:
             return {}
         task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
-        plan = Plan(goal=task.description, status="running", tasks=[task],
+        # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
+        approval = load_project(context_of(runtime)).settings.require_approval
+        plan = Plan(goal=task.description, status="draft" if approval else "running", tasks=[task],
                     notes=[f"atomic request for {task.agent} ({classification.method})"])
         emit("plan_created", plan_id=plan.id, agent=task.agent, tasks=1, atomic=True)
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent,

@@ -8,6 +8,8 @@ checkpoint can never make this process import an arbitrary class.
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +18,7 @@ from contextlib import asynccontextmanager, contextmanager
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from .errors import connect_timeout, unavailable
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
 
 _setup_done: set[str] = set()
@@ -36,12 +39,53 @@ def _once(url: str, setup: object) -> None:
             _setup_done.add(url)
 
 
+def _setting() -> str:
+    for var in ("CODELAB_CHECKPOINT_URL", "DATABASE_URL"):
+        if os.environ.get(var):
+            return var
+    return "CODELAB_HOME"
+
+
 def _sqlite_target(url: str) -> str:
     path = sqlite_path(url)
     if path is None:
         return ":memory:"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
     return str(path)
+
+
+def _probe_postgres(url: str) -> None:
+    """One direct connection first: a wrong URL fails now, in one line, instead of a pool
+    retrying in the background until its 30 s timeout."""
+    import psycopg  # noqa: PLC0415
+
+    try:
+        psycopg.connect(libpq_url(url), connect_timeout=max(2, math.ceil(connect_timeout()))).close()
+    except psycopg.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+
+
+async def _probe_postgres_async(url: str) -> None:
+    import psycopg  # noqa: PLC0415
+
+    try:
+        conn = await psycopg.AsyncConnection.connect(
+            libpq_url(url), connect_timeout=max(2, math.ceil(connect_timeout())))
+        await conn.close()
+    except psycopg.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+
+
+def _open_sqlite(url: str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+    return conn
 
 
 @contextmanager
@@ -53,6 +97,7 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
+        _probe_postgres(url)
         pool = ConnectionPool(
             libpq_url(url),
             min_size=1,
@@ -70,9 +115,8 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
 
     from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
 
-    conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
+    conn = _open_sqlite(url)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
         sqlite_saver = SqliteSaver(conn, serde=strict_serde())
@@ -91,6 +135,7 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415
 
+        await _probe_postgres_async(url)
         pool = AsyncConnectionPool(
             libpq_url(url),
             min_size=1,

@@ -223,6 +223,22 @@ class AgentRepository:
             raise AgentExistsError(f"name: an agent named {name!r} already exists") from None
         return _record(row)
 
+    def set_model(
+        self, user_id: str, project_id: str, model: str, *, role: AgentRole | str | None = None
+    ) -> builtins.list[AgentRecord]:
+        """Set ``config.model`` of every agent of the project (or of one role) in one transaction."""
+        query = self._scoped(user_id, project_id).order_by(UserAgent.id)
+        if role is not None:
+            query = query.where(UserAgent.role == AgentRole(role))
+        with self._session(write=True) as session:
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.config = validate_config(row.role, {**row.config, "model": model}).model_dump(
+                    mode="json")
+                row.updated_at = utcnow()
+            session.flush()
+            return [_record(row) for row in rows]
+
     def delete(self, user_id: str, project_id: str, agent: int | str) -> AgentRecord:
         with self._session(write=True) as session:
             row = self._row(session, user_id, project_id, agent)
