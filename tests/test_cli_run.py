@@ -152,7 +152,9 @@ def test_bad_edited_plan_answer_is_used_once_and_session_stays_resumable(monkeyp
     bad.write_text(json.dumps({"tasks": [{"id": "x", "description": "d", "agent": "coder",
                                           "dependencies": ["nope"]}]}))
     again = runner.invoke(app, ["resume", "t-e", "--answer", f"@{bad}", "--json", "-w", str(tmp_path)])
-    assert again.exit_code == 3  # rejected edit: asked again, not re-answered with the same file
+    assert again.exit_code == 2  # checked before it is sent: the problem is printed, nothing sent
+    assert "task 'x' depends on unknown task 'nope'" in again.output
+    assert "still waiting" in again.output
     assert runner.invoke(app, ["resume", "t-e", "--answer", "@/missing.json"]).exit_code == 2
     done = runner.invoke(app, ["resume", "t-e", "--yes", "--json", "-w", str(tmp_path)])
     assert done.exit_code == 0 and events(done.output)[-1]["status"] == "completed"

@@ -35,7 +35,11 @@ def check_models(context: Context) -> None:
     if not project.enabled_roles:
         raise ValueError(f"no enabled specialist agent in {context.user_id}/{context.project_id}: "
                          "enable one with `codelab agents update NAME --status ready`")
+    checked: set[str] = set()
     for agent in [project.orchestrator, *[a for a in project.agents if a.enabled]]:
+        if agent.config.model in checked:  # one client per model string proves the set-up
+            continue
+        checked.add(agent.config.model)
         try:
             get_chat_model(agent.config.model, temperature=agent.config.temperature,
                            max_tokens=agent.config.max_tokens)

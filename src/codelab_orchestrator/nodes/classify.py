@@ -71,22 +71,22 @@ def decide(text: str, state: State, project: Project, plan_view: str | None) -> 
         return Classification(agent="universal", is_atomic=True, confidence="high",
                               method="single_agent", reasoning="only the universal agent is enabled")
     settings = project.settings
-    router = default_router()
+    # The router's model loads on first use: with `llm` routing and a working model, never.
     if settings.routing_strategy == "local":
-        return router.classify(text)
+        return default_router().classify(text)
     if settings.routing_strategy == "hybrid":
-        local = router.classify(text)
+        local = default_router().classify(text)
         if (local.score or 0.0) >= settings.routing_confidence_threshold:
             return local
     try:
         model = orchestrator_model(project)
     except ModelConfigurationError:
-        return router.classify(text)  # no model configured: the router decides alone
+        return default_router().classify(text)  # no model configured: the router decides alone
     try:
         return classify_with_llm(model, text, state, project, plan_view)
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
-        fallback = router.classify(text)
+        fallback = default_router().classify(text)
         return fallback.model_copy(update={
             "method": "fallback", "reasoning": f"LLM failed ({type(exc).__name__}: {str(exc)[:200]}); "
                                                f"{fallback.reasoning}"})

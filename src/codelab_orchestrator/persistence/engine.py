@@ -13,8 +13,8 @@ import os
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .errors import connect_timeout, unavailable
 from .settings import database_url, is_postgres, sqlite_path
@@ -76,11 +76,24 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
             _check_connection(engine, url)
             _engines[url] = engine
         if migrate and url not in _migrated:
-            from .migrate import upgrade  # noqa: PLC0415 - alembic import is slow; only on first use
+            if not _at_head(engine):
+                from .migrate import upgrade  # noqa: PLC0415 - alembic import is slow; only when needed
 
-            upgrade(engine)
+                upgrade(engine)
             _migrated.add(url)
     return engine
+
+
+def _at_head(engine: Engine) -> bool:
+    """The schema is at the newest revision (one query; Alembic is not imported for it)."""
+    from .migrations import HEAD_REVISION  # noqa: PLC0415
+
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no alembic_version table yet
+        return False
+    return versions == [HEAD_REVISION]
 
 
 def _setting() -> str:
