@@ -11,7 +11,11 @@ Interleaves N rounds of:
                                             is the classifier) and the default ``hybrid`` (the
                                             local router decides first, loading its model)
 
-Prints median and min per command, and the ratio of medians to ``python -c pass``.
+and, for reference, a process that only imports the libraries a run needs before its
+first model call (LangChain, LangGraph, the OpenAI client, SQLAlchemy): the floor.
+
+Prints median and min per command, and the ratio of medians to ``python -c pass``. On a
+shared machine, min is the closer estimate of the uncontended time.
 
 Usage: python bench/startup.py [--rounds 10]
 """
@@ -34,6 +38,9 @@ sys.path.insert(0, str(ROOT))
 from tests.openai_server import OpenAIServer  # noqa: E402
 
 CODELAB = str(Path(sys.executable).with_name("codelab"))
+# What any run must import before its first model call: the floor under "first model call".
+FLOOR = ("import langchain_openai, langchain.chat_models, langgraph.graph, "
+         "langgraph.checkpoint.sqlite, sqlalchemy.orm")
 
 
 def timed(args: list[str], env: dict[str, str]) -> float:
@@ -100,6 +107,7 @@ def main() -> None:
         run = [CODELAB, "run", "explain what main.py does", "-w", str(workspace), "--json"]
         commands = {
             "python -c pass": lambda: timed([sys.executable, "-c", "pass"], env),
+            "floor: import the libraries a run needs": lambda: timed([sys.executable, "-c", FLOOR], env),
             "codelab --help": lambda: timed([CODELAB, "--help"], env),
             "codelab run --no-such-flag": lambda: timed([CODELAB, "run", "--no-such-flag"], env),
             "run: first model call (llm routing)": lambda: probe.time_to_first_call(run, llm_env),
