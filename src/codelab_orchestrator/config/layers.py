@@ -145,7 +145,9 @@ def _models(value: Any, where: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for role, model in value.items():
         if role not in roles:
-            raise SettingsError(f"{where}.{role}: unknown role; roles: {', '.join(roles)}")
+            hint = (f" ({role} is a top-level setting: put it above the [models] table, since every "
+                    "key after a [table] header belongs to that table)" if role in FILE_KEYS else "")
+            raise SettingsError(f"{where}.{role}: unknown role; roles: {', '.join(roles)}{hint}")
         if not isinstance(model, str) or not model.strip():
             raise SettingsError(f"{where}.{role}: must be a model string like \"openai:gpt-4.1\"")
         out[role] = model.strip()
