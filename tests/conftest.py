@@ -17,9 +17,8 @@ PG_ADMIN_URL = os.environ.get("CODELAB_TEST_PG", "postgresql://postgres@127.0.0.
 def isolated_home(tmp_path, monkeypatch) -> Iterator[None]:
     """Every test gets its own CODELAB_HOME and, unless it sets one, the default SQLite file,
     and no settings layer (config files, CODELAB_* variables) from outside the test."""
-    from codelab_orchestrator.persistence.engine import dispose_engines
-
     from codelab_orchestrator.config import ENV_NAMES
+    from codelab_orchestrator.persistence.engine import dispose_engines
 
     monkeypatch.setenv("CODELAB_HOME", str(tmp_path / "home"))
     # No settings from the developer's own config file or shell (see codelab_orchestrator.config).
