@@ -167,3 +167,42 @@ async def _approve_flow(url: str, workspace) -> tuple[list, dict, list]:
             names.append(part.data["event"])
     final = await client.threads.get_state(thread["thread_id"])
     return names, final["values"], interrupts
+
+
+@pytest.mark.slow
+def test_readme_sdk_script_runs_as_printed(dev_server, tmp_path):
+    """The README's SDK script, run as a script against the server (only its URL and
+    workspace placeholders replaced); its plan waits for approval, so the loop approves it."""
+    from codelab_orchestrator.project import repository
+
+    repository().project_agents("me", "shop")
+    repository().update("me", "shop", "orchestrator",  # the server's CODELAB_MODEL: scripted
+                        config={"routing_strategy": "llm", "approval_threshold_tasks": 2})
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Serving over HTTP", 1)[1]
+    script = section.split("```python", 1)[1].split("```", 1)[0]
+    assert "asyncio.run(main())" in script
+    script = script.replace("http://127.0.0.1:2024", dev_server).replace("/path/to/project", str(tmp_path))
+    path = tmp_path / "client.py"
+    path.write_text(script)
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "approval_required " in lines and any(x.startswith("approving plan ") for x in lines)
+    assert lines.count("task_done a") == 1 and "plan_completed " in lines
+    assert lines[-1].strip(), result.stdout
+
+
+def test_serve_refuses_a_port_in_use():
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run([str(Path(sys.executable).with_name("codelab")), "serve", "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: port {port} on 127.0.0.1 is already in use: stop what "
+                                     "holds it or choose another with --port")
