@@ -107,8 +107,10 @@ def always_fails(request):
 
 
 @pytest.mark.slow
-def test_demo_runs_offline_and_shows_the_whole_flow():
-    result = codelab("demo", timeout=60)
+def test_demo_runs_offline_shows_the_whole_flow_and_keeps_its_directory(tmp_path):
+    target = tmp_path / "demo"
+    result = codelab("demo", str(target), timeout=60, env={"CODELAB_MODEL": "openai:elsewhere",
+                                                           "CODELAB_MAX_PARALLEL_AGENTS": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "built-in scripted model" in out
@@ -116,6 +118,18 @@ def test_demo_runs_offline_and_shows_the_whole_flow():
     assert "failed fix" in out and "retry fix" in out
     assert "Done:" in out and "files changed: calc.py, tests/test_calc.py" in out
     assert '+        raise ValueError("cannot divide by zero")' in out
+    # Kept, and said where; then the three commands for one's own project.
+    assert f"The demo is kept in {target}" in out
+    assert 'raise ValueError("cannot divide by zero")' in (target / "project" / "calc.py").read_text()
+    assert "1. export OPENAI_API_KEY=" in out and "2. codelab config show" in out
+    assert '3. codelab run "' in out
+    look = re.search(r"CODELAB_HOME=(\S+) codelab sessions show (\S+)", out)
+    shown = codelab("sessions", "show", look.group(2), "--json", env={"CODELAB_HOME": look.group(1)})
+    assert json.loads(shown.stdout)["plan"]["status"] == "completed"
+    # A directory with something in it is refused, and left as it was.
+    again = codelab("demo", str(target))
+    assert again.returncode == 2 and "is not an empty directory" in again.stderr
+    assert (target / "project" / "calc.py").exists()
 
 
 def test_graph_command_matches_readme():
@@ -158,3 +172,17 @@ def test_bad_edited_plan_answer_is_used_once_and_session_stays_resumable(monkeyp
     assert runner.invoke(app, ["resume", "t-e", "--answer", "@/missing.json"]).exit_code == 2
     done = runner.invoke(app, ["resume", "t-e", "--yes", "--json", "-w", str(tmp_path)])
     assert done.exit_code == 0 and events(done.output)[-1]["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_demo_in_a_terminal_shows_the_live_table(tmp_path):
+    """In a terminal the demo redraws the plan's table as tasks change, as `codelab run` does."""
+    from tests.terminal import Terminal
+
+    exe = str(Path(sys.executable).with_name("codelab"))
+    terminal = Terminal([exe, "demo", str(tmp_path / "demo")], env={**os.environ, "PYTHONPATH": str(ROOT)})
+    terminal.expect("┃ task")  # the live table, drawn while the plan runs
+    before_end = terminal.expect("plan completed")
+    assert re.search(r"│ (study|fix|tests|summary)\s+│ \w+\s+│ (pending|running)", before_end), before_end[-3000:]
+    terminal.expect("3. codelab run")
+    assert terminal.wait() == 0
