@@ -59,11 +59,11 @@ async def one_run(client, context: dict) -> tuple[float, str | None]:
     return time.perf_counter() - start, error
 
 
-async def load(url: str, runs: int, workspace: str) -> None:
+async def load(url: str, runs: int, workspace: str, token: str) -> None:
     from langgraph_sdk import get_client
 
-    client = get_client(url=url, timeout=300)
-    context = {"user_id": "bench", "project_id": "load", "workspace": workspace}
+    client = get_client(url=url, timeout=300, headers={"Authorization": f"Bearer {token}"})
+    context = {"project_id": "load", "workspace": workspace}
     alone, error = await one_run(client, context)  # warm-up and the no-contention baseline
     assert error is None, error
     start = time.perf_counter()
@@ -91,12 +91,15 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="codelab-load-")
     env = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
            "LANGSMITH_TRACING": "false", "CODELAB_HOME": home, "BENCH_LATENCY": str(args.latency),
-           "CODELAB_MODEL": "scripted:server_load:script",
+           "CODELAB_MODEL": "scripted:server_load:script", "CODELAB_ALLOW_SCRIPTED_MODELS": "1",
+           "CODELAB_WORKSPACE_ROOTS": home,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])}
     env.pop("DATABASE_URL", None)
     os.environ.update({"CODELAB_HOME": home, "CODELAB_MODEL": env["CODELAB_MODEL"]})
+    from codelab_orchestrator.persistence.tokens import TokenRepository
     from codelab_orchestrator.project import repository
 
+    _, token = TokenRepository().create("bench")
     repository().project_agents("bench", "load")
     repository().update("bench", "load", "orchestrator", config={"routing_strategy": "llm"})
     port = free_port()
@@ -119,7 +122,7 @@ def main() -> None:
             if time.monotonic() > deadline:
                 sys.exit("langgraph dev did not start")
             time.sleep(0.2)
-        asyncio.run(load(url, args.runs, home))
+        asyncio.run(load(url, args.runs, home, token))
     finally:
         proc.terminate()
         proc.wait(10)

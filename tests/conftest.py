@@ -24,8 +24,12 @@ def isolated_home(tmp_path, monkeypatch) -> Iterator[None]:
     # No settings from the developer's own config file or shell (see codelab_orchestrator.config).
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL", "CODELAB_USER", "CODELAB_PROJECT",
-                "CODELAB_WORKSPACE", "OPENAI_API_KEY", "OPENAI_BASE_URL", *ENV_NAMES.values()):
+                "CODELAB_WORKSPACE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODELAB_WORKSPACE_ROOTS",
+                "CODELAB_CORS_ORIGINS", *ENV_NAMES.values()):
         monkeypatch.delenv(var, raising=False)
+    # Tests drive the graph with scripted models named in agent rows (also in the
+    # subprocesses and `langgraph dev` servers they start, which inherit this).
+    monkeypatch.setenv("CODELAB_ALLOW_SCRIPTED_MODELS", "1")
     yield
     dispose_engines()
 
@@ -84,9 +88,10 @@ def _truncate_pg(url: str) -> None:
     from codelab_orchestrator.persistence.engine import get_engine
 
     engine = get_engine(url)
-    if inspect(engine).has_table("user_agents"):
-        with engine.begin() as conn:
-            conn.execute(text("TRUNCATE user_agents RESTART IDENTITY"))
+    for table in ("user_agents", "api_tokens"):
+        if inspect(engine).has_table(table):
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY"))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ and the stream of custom events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -55,10 +56,17 @@ class Orchestrator:
     def resume(self, value: Any) -> dict:
         return self._run(Command(resume=value))
 
+    def cont(self) -> dict:
+        """Continue the thread where it stopped (a crash, a stop)."""
+        return self._run(None)
+
     def _run(self, payload: Any) -> dict:
+        return asyncio.run(self.arun(payload))
+
+    async def arun(self, payload: Any) -> dict:
         last: dict = {}
-        for mode, chunk in self.graph.stream(payload, self.config, context=self.context,
-                                             stream_mode=["custom", "values"]):
+        async for mode, chunk in self.graph.astream(payload, self.config, context=self.context,
+                                                    stream_mode=["custom", "values"]):
             if mode == "custom":
                 self.events.append(chunk)
             else:

@@ -7,6 +7,7 @@ Every task run is appended to LOG, so the test sees what ran twice.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 
@@ -14,7 +15,7 @@ from langchain_core.messages import HumanMessage
 
 from codelab_orchestrator.context import Context
 from codelab_orchestrator.graph import build_graph
-from codelab_orchestrator.persistence import AgentRepository, open_checkpointer
+from codelab_orchestrator.persistence import AgentRepository, open_async_checkpointer
 from tests.scripted import Script, install, plan, task_id_of
 
 
@@ -35,11 +36,15 @@ def main(phase: str, thread: str, log_path: str) -> None:
     repo = AgentRepository()
     repo.project_agents("crash", "p")
     repo.update("crash", "p", "orchestrator", config={"routing_strategy": "llm"})
-    with open_checkpointer() as saver:
+    asyncio.run(_run(phase, thread, context))
+
+
+async def _run(phase: str, thread: str, context: Context) -> None:
+    async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
         config = {"configurable": {"thread_id": thread}}
         payload = {"messages": [HumanMessage("build")]} if phase == "start" else None
-        out = graph.invoke(payload, config, context=context, durability="sync")
+        out = await graph.ainvoke(payload, config, context=context, durability="sync")
         print("FINAL", out["final"].status)
 
 

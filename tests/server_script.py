@@ -1,5 +1,7 @@
 """Scripted replies for the `langgraph dev` test (imported by the server process
-through the model string ``scripted:tests.server_script:script``)."""
+through the model string ``scripted:tests.server_script:script``). The server
+loads it only because it runs with CODELAB_ALLOW_SCRIPTED_MODELS=1, which
+tests/conftest.py sets for every test and the processes it starts."""
 
 import time
 

@@ -177,3 +177,17 @@ def test_approval_prompt_shows_problems_of_an_edited_plan_and_asks_again(tmp_pat
     assert terminal.wait() == 0, terminal.output[-2000:]
     shown = json.loads(codelab("sessions", "show", "t-edit", "--json", env=env).stdout)
     assert [(t["id"], t["status"]) for t in shown["plan"]["tasks"]] == [("x", "done"), ("y", "done")]
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_port_in_use():
+    """`langgraph dev` would quietly move to another port; `codelab serve` says so and stops."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        line = one_line_error(codelab("serve", "--port", str(port), "--no-auth"))
+    assert line == (f"error: port {port} on 127.0.0.1 is already in use: stop what holds it "
+                    "or choose another with --port")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -172,6 +174,49 @@ def test_bad_edited_plan_answer_is_used_once_and_session_stays_resumable(monkeyp
     assert runner.invoke(app, ["resume", "t-e", "--answer", "@/missing.json"]).exit_code == 2
     done = runner.invoke(app, ["resume", "t-e", "--yes", "--json", "-w", str(tmp_path)])
     assert done.exit_code == 0 and events(done.output)[-1]["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resume_from_another_directory_finishes(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CODELAB_MODEL": "scripted:tests.slow_script:script"}
+    assert codelab("agents", "update", "orchestrator", "-c", LLM_ROUTING, env=env).returncode == 0
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    exe = str(Path(sys.executable).with_name("codelab"))
+    proc = subprocess.Popen([exe, "run", "build", "-w", str(workspace), "--thread", "t-int", "--json"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not (workspace / "a.txt").exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)  # b is sleeping before its write
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 2.5
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    assert "codelab resume t-int" in out or any(e["event"] == "stopped" for e in events(out))
+    time.sleep(2.5)  # past the moment b would have written
+    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt"]
+
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    resumed = subprocess.run([exe, "resume", "t-int", "--json"], cwd=other, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert list(other.iterdir()) == []
+    final = events(resumed.stdout)[-1]
+    assert final["status"] == "completed"
+    attempts = {t["id"]: t["attempts"] for t in final["summary"]["tasks"]}
+    assert attempts == {"a": 1, "b": 1, "c": 1}
+    mismatch = subprocess.run([exe, "run", "more", "--thread", "t-int", "-w", str(other)],
+                              cwd=other, env=env, capture_output=True, text=True, timeout=60)
+    assert mismatch.returncode == 2 and f"works in {workspace}" in mismatch.stderr
+    assert list(other.iterdir()) == []
 
 
 @pytest.mark.slow

@@ -124,8 +124,22 @@ def test_bad_numbers_in_variables_name_the_variable(xdg, tmp_path, monkeypatch, 
 
 
 def test_a_run_cannot_widen_the_commands_agents_may_run(xdg, tmp_path):
-    with pytest.raises(config.SettingsError, match="unknown setting"):
+    with pytest.raises(config.SettingsError, match="allowed_commands cannot be set for one run"):
         config.layers(tmp_path, {"allowed_commands": ["curl"]})
+    with pytest.raises(config.SettingsError, match="command_policy cannot be set here"):
+        config.layers(tmp_path, {"command_policy": "sandbox"})
+
+
+def test_a_repository_cannot_loosen_how_commands_run(xdg, tmp_path, monkeypatch):
+    write(tmp_path / ".codelab.toml", 'command_policy = "sandbox"\n')
+    with pytest.raises(config.SettingsError, match=r"\.codelab\.toml: command_policy cannot be set here"):
+        config.layers(tmp_path)
+    (tmp_path / ".codelab.toml").unlink()
+    write(xdg / "codelab" / "config.toml", 'command_policy = "refuse"\n')
+    monkeypatch.setenv("CODELAB_COMMAND_POLICY", "approve")
+    repository().project_agents("u", "p")
+    assert load_project(Context(user_id="u", project_id="p", workspace=str(tmp_path))
+                        ).settings.command_policy == "refuse"
 
 
 def test_user_file_follows_xdg_config_home(xdg, monkeypatch, tmp_path):

@@ -4,61 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.dev_server import langgraph_dev
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _served(tmp_path, user: str, extra_env: dict):
+    """A server with auth on, tmp_path as the only workspace root, and a token for ``user``."""
+    from codelab_orchestrator.persistence.tokens import TokenRepository
 
-
-def _start_server(tmp_path, extra_env: dict):
-    """Generator: yields the server URL once it answers, stops it when exhausted."""
-    port = _free_port()
-    env = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
-           "LANGSMITH_TRACING": "false", "PYTHONPATH": str(ROOT), **extra_env}
-    log_path = tmp_path / "server.log"
-    langgraph = str(Path(sys.executable).with_name("langgraph"))
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([langgraph, "dev", "--no-browser", "--no-reload", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, log_path.read_text()[-3000:]
-                try:
-                    if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "langgraph dev did not start"
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    _, token = TokenRepository().create(user)  # the server shares this test's CODELAB_HOME
+    env = {**os.environ, "CODELAB_WORKSPACE_ROOTS": str(tmp_path), **extra_env}
+    return langgraph_dev(tmp_path, env), {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 def dev_server(tmp_path):
-    server = _start_server(tmp_path, {"CODELAB_MODEL": "scripted:tests.server_script:script"})
-    yield next(server)
-    for _ in server:
-        pass
+    server, headers = _served(tmp_path, "http", {"CODELAB_MODEL": "scripted:tests.server_script:script"})
+    with server as url:
+        yield url, headers
 
 
 @pytest.mark.slow
@@ -72,13 +38,14 @@ def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path, monkeypatch):
     repository().update("http", "p1", "orchestrator", config={"routing_strategy": "llm"})
 
     async def run() -> tuple[list, dict]:
-        client = get_client(url=dev_server)
+        url, headers = dev_server
+        client = get_client(url=url, headers=headers)
         thread = await client.threads.create()
         events = []
         async for part in client.runs.stream(
             thread["thread_id"], "orchestrator",
             input={"messages": [{"role": "user", "content": "build the thing"}]},
-            context={"user_id": "http", "project_id": "p1", "workspace": str(tmp_path)},
+            context={"project_id": "p1", "workspace": str(tmp_path)},
             stream_mode=["custom", "updates"],
         ):
             events.append((part.event, part.data))
@@ -134,25 +101,21 @@ def test_http_end_to_end_with_approval_over_a_real_model_endpoint(openai_server,
     repository().update("http", "p2", "orchestrator",
                         config={"routing_strategy": "llm", "approval_threshold_tasks": 2})
     env = {"OPENAI_BASE_URL": openai_server.url, "OPENAI_API_KEY": "test", "CODELAB_MODEL": "openai:gpt-test"}
-    server = _start_server(tmp_path, env)
-    try:
-        url = next(server)
-        events, values, interrupts = asyncio.run(_approve_flow(url, tmp_path))
-    finally:
-        for _ in server:
-            pass
+    server, headers = _served(tmp_path, "http", env)
+    with server as url:
+        events, values, interrupts = asyncio.run(_approve_flow(url, headers, tmp_path))
     assert "approval_required" in events and "task_done" in events
     assert interrupts and interrupts[0]["type"] == "approval_required"
     assert values["plan"]["status"] == "completed" and values["final"]["status"] == "completed"
     assert (tmp_path / "a.txt").read_text() == "a" and (tmp_path / "b.txt").read_text() == "b"
 
 
-async def _approve_flow(url: str, workspace) -> tuple[list, dict, list]:
+async def _approve_flow(url: str, headers: dict, workspace) -> tuple[list, dict, list]:
     from langgraph_sdk import get_client
 
-    client = get_client(url=url)
+    client = get_client(url=url, headers=headers)
     thread = await client.threads.create()
-    context = {"user_id": "http", "project_id": "p2", "workspace": str(workspace)}
+    context = {"project_id": "p2", "workspace": str(workspace)}
     names = []
     async for part in client.runs.stream(thread["thread_id"], "orchestrator",
                                          input={"messages": [{"role": "user", "content": "make notes"}]},
@@ -170,39 +133,47 @@ async def _approve_flow(url: str, workspace) -> tuple[list, dict, list]:
 
 
 @pytest.mark.slow
-def test_readme_sdk_script_runs_as_printed(dev_server, tmp_path):
-    """The README's SDK script, run as a script against the server (only its URL and
-    workspace placeholders replaced); its plan waits for approval, so the loop approves it."""
+def test_runs_cancel_stops_tasks_and_a_context_free_resume_finishes(tmp_path, monkeypatch):
+    from langgraph_sdk import get_client
+
     from codelab_orchestrator.project import repository
 
-    repository().project_agents("me", "shop")
-    repository().update("me", "shop", "orchestrator",  # the server's CODELAB_MODEL: scripted
-                        config={"routing_strategy": "llm", "approval_threshold_tasks": 2})
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Serving over HTTP", 1)[1]
-    script = section.split("```python", 1)[1].split("```", 1)[0]
-    assert "asyncio.run(main())" in script
-    script = script.replace("http://127.0.0.1:2024", dev_server).replace("/path/to/project", str(tmp_path))
-    path = tmp_path / "client.py"
-    path.write_text(script)
-    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    assert "approval_required " in lines and any(x.startswith("approving plan ") for x in lines)
-    assert lines.count("task_done a") == 1 and "plan_completed " in lines
-    assert lines[-1].strip(), result.stdout
+    model = "scripted:tests.slow_script:script"
+    monkeypatch.setenv("CODELAB_MODEL", model)
+    repository().project_agents("srv", "p")
+    repository().update("srv", "p", "orchestrator", config={"routing_strategy": "llm"})
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    server, headers = _served(tmp_path, "srv", {"CODELAB_MODEL": model})
 
+    async def scenario() -> tuple[list[str], float, dict, list]:
+        client = get_client(url=url, headers=headers)
+        thread = (await client.threads.create())["thread_id"]
+        run = await client.runs.create(
+            thread, "orchestrator", input={"messages": [{"role": "user", "content": "build"}]},
+            context={"project_id": "p", "workspace": str(workspace)})
+        deadline = time.monotonic() + 60
+        while not (workspace / "a.txt").exists():
+            assert time.monotonic() < deadline, "task a never wrote"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # b is waiting before its write
+        await client.runs.cancel(thread, run["run_id"], wait=True)
+        cancelled_at = time.monotonic()
+        await asyncio.sleep(2.5)  # past the moment b would have written
+        after_cancel = sorted(p.name for p in workspace.iterdir())
+        parts = []
+        async for part in client.runs.stream(thread, "orchestrator", input=None,
+                                             stream_mode=["custom", "messages"],
+                                             stream_subgraphs=True):
+            parts.append(part)
+        state = await client.threads.get_state(thread)
+        return after_cancel, cancelled_at, state["values"], parts
 
-def test_serve_refuses_a_port_in_use():
-    import socket
-
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        port = holder.getsockname()[1]
-        result = subprocess.run([str(Path(sys.executable).with_name("codelab")), "serve", "--port", str(port)],
-                                capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    assert result.stderr.strip() == (f"error: port {port} on 127.0.0.1 is already in use: stop what "
-                                     "holds it or choose another with --port")
+    with server as url:
+        after_cancel, _, values, parts = asyncio.run(scenario())
+    assert after_cancel == ["a.txt"]
+    assert values["final"]["status"] == "completed"
+    assert sorted(p.name for p in workspace.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    custom = [p.data for p in parts if p.event.startswith("custom")]
+    called = {e["task_id"] for e in custom if e.get("event") == "tool_called"}
+    assert called == {"b", "c"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from codelab_orchestrator.context import Context
 from tests.helpers import Orchestrator
@@ -39,8 +38,7 @@ def run(orchestrator: Orchestrator, workspace, text: str, **settings):
     orchestrator.settings(**repo_settings)
     orchestrator.context = Context(user_id=orchestrator.context.user_id,
                                    project_id=orchestrator.context.project_id, workspace=str(workspace))
-    return orchestrator.graph.invoke({"messages": [HumanMessage(text)]}, orchestrator.config,
-                                     context=orchestrator.context)
+    return orchestrator.send(text)
 
 
 TASK = re.compile(r"Your task \(([^)]+)\)")

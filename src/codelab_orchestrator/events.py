@@ -9,7 +9,9 @@ from langgraph.config import get_stream_writer
 
 EVENTS = (
     "classified", "switch_agent", "plan_created", "approval_required", "task_started",
-    "task_done", "task_failed", "task_retry", "replanned", "plan_completed",
+    "task_done", "task_failed", "task_retry", "task_cancelled", "replanned", "plan_completed",
+    # from inside a task's run (forwarded with plan_id, task_id, agent and attempt):
+    "model_call", "tool_called", "tool_result",
 )
 
 

@@ -21,7 +21,7 @@ from codelab_orchestrator.nodes import architect_plan as architect_plan_node
 from codelab_orchestrator.nodes import handle_failure as handle_failure_node
 from codelab_orchestrator.nodes import route as route_node
 from codelab_orchestrator.nodes.classify import classify
-from codelab_orchestrator.nodes.common import TRANSIENT_RETRY, node
+from codelab_orchestrator.nodes.common import TRANSIENT_RETRY, async_node, node
 from codelab_orchestrator.nodes.execute_task import execute_task
 from codelab_orchestrator.nodes.finalize import finalize
 from codelab_orchestrator.state import CHECKPOINT_TYPES, InputState, State
@@ -30,9 +30,9 @@ builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node("classify", node(classify), retry_policy=TRANSIENT_RETRY)
 builder.add_node("route", node(route_node.route))
 builder.add_node("architect_plan", node(architect_plan_node.architect_plan), retry_policy=TRANSIENT_RETRY)
-builder.add_node("execute_task", node(execute_task), retry_policy=TRANSIENT_RETRY)
+builder.add_node("execute_task", async_node(execute_task), retry_policy=TRANSIENT_RETRY)
 builder.add_node("handle_failure", node(handle_failure_node.handle_failure), retry_policy=TRANSIENT_RETRY)
-builder.add_node("finalize", node(finalize))
+builder.add_node("finalize", async_node(finalize))
 
 builder.add_edge(START, "classify")
 builder.add_edge("classify", "route")
@@ -56,7 +56,12 @@ graph = builder.compile(name="orchestrator")
 def build_graph(
     checkpointer: BaseCheckpointSaver | None = None, store: BaseStore | None = None
 ) -> CompiledStateGraph[State, Context, InputState, State]:
-    """The graph for embedded use, with the state's types allowed in checkpoints."""
+    """The graph for embedded use, with the state's types allowed in checkpoints.
+
+    It runs asynchronously (``ainvoke``/``astream``): give it an async-capable
+    checkpointer (:func:`~codelab_orchestrator.persistence.open_async_checkpointer`,
+    or ``InMemorySaver``).
+    """
     if checkpointer is not None:
         checkpointer = checkpointer.with_allowlist(
             [(cls.__module__, cls.__name__) for cls in CHECKPOINT_TYPES]

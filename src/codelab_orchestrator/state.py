@@ -1,29 +1,39 @@
 """Graph state (pydantic). Tasks live inside the plan and merge by id.
 
-``plan`` has a reducer: a node returns the plan's fields plus *only the tasks
-it changed*, and :func:`merge_plan` folds them in by task id. So results
-coming back from different tasks never overwrite each other, and a node
-never has to copy the whole task list to change one task.
+``plan`` is a delta channel: a node returns a :class:`PlanPatch` (the header
+fields it changed plus *only the tasks it changed*) and :func:`merge_plan`
+folds patches in by task id. Checkpoints store the patches, not the whole
+plan again at every step (a full snapshot only every
+``PLAN_SNAPSHOT_EVERY`` updates), so a checkpoint's size does not grow with
+the plan's history. Results coming back from different tasks never
+overwrite each other, and a node never copies the task list to change one
+task.
+
+A task's whole result stays in its own run (the durable child thread named
+by ``Task.run``); the plan keeps a summary of at most ``RESULT_SUMMARY_CHARS``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
+from langgraph.channels.delta import DeltaChannel
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
 AgentName = str  # a role name: coder, architect, debug, ask, universal, custom
 Confidence = Literal["high", "medium", "low"]
-TaskStatus = Literal["pending", "running", "done", "failed", "skipped"]
+TaskStatus = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 PlanStatus = Literal["draft", "approved", "running", "completed", "failed", "cancelled"]
 
 ACTIVE_PLAN: frozenset[str] = frozenset({"draft", "approved", "running"})
 FINISHED_PLAN: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+RESULT_SUMMARY_CHARS = 600
+PLAN_SNAPSHOT_EVERY = 100
 
 
 def now() -> datetime:
@@ -45,7 +55,9 @@ class Task(BaseModel):
     agent: AgentName
     dependencies: list[str] = Field(default_factory=list)
     status: TaskStatus = "pending"
-    result: str | None = None
+    result: str | None = Field(default=None, description="The result, cut to a summary.")
+    result_chars: int = Field(default=0, description="Length of the whole result.")
+    run: str | None = Field(default=None, description="Thread id of the attempt's durable run.")
     error: str | None = None
     attempts: int = 0
     started_at: datetime | None = None
@@ -75,9 +87,21 @@ class Plan(BaseModel):
     def task(self, task_id: str) -> Task:
         return next(t for t in self.tasks if t.id == task_id)
 
-    def with_tasks(self, tasks: Iterable[Task], **fields: Any) -> Plan:
+    def with_tasks(self, tasks: Iterable[Task], **fields: Any) -> PlanPatch:
         """An update carrying only ``tasks`` (merged by id by the reducer) and changed fields."""
-        return self.model_copy(update={"tasks": list(tasks), **fields})
+        return PlanPatch(id=self.id, tasks=list(tasks), fields=fields)
+
+    def apply(self, patch: PlanPatch) -> Plan:
+        """This plan with ``patch`` folded in (what the reducer does)."""
+        return merge_plan(self, patch) or self
+
+
+class PlanPatch(BaseModel):
+    """A change to the plan ``id``: header ``fields`` replaced, ``tasks`` merged by id."""
+
+    id: str
+    tasks: list[Task] = Field(default_factory=list)
+    fields: dict[str, Any] = Field(default_factory=dict)
 
 
 class FinalAnswer(BaseModel):
@@ -87,32 +111,81 @@ class FinalAnswer(BaseModel):
     summary: dict[str, Any] = Field(default_factory=dict)
 
 
-def merge_plan(current: Plan | None, update: Plan | dict | None) -> Plan | None:
-    """Reducer for ``State.plan``: same plan id -> merge tasks by id; else replace."""
+def merge_plan(current: Plan | None, update: Plan | PlanPatch | dict | None) -> Plan | None:
+    """Fold one update into the plan.
+
+    None clears it; a :class:`Plan` with a new id replaces it (same id: its
+    header wins and its tasks merge by id); a :class:`PlanPatch` for the
+    current plan merges, one for another plan (stale) is ignored.
+    """
     if update is None:
         return None
     if isinstance(update, dict):
-        update = Plan.model_validate(update)
-    if current is None or current.id != update.id:
-        return update
-    merged = {t.id: t for t in current.tasks}
-    merged.update((t.id, t) for t in update.tasks)
-    return update.model_copy(update={"tasks": list(merged.values())})
+        update = (PlanPatch if "fields" in update else Plan).model_validate(update)
+    if isinstance(update, PlanPatch):
+        if current is None or current.id != update.id:
+            return current
+        header = dict(update.fields)
+    else:
+        if current is None or current.id != update.id:
+            return update
+        header = {k: getattr(update, k) for k in type(update).model_fields if k != "tasks"}
+    if update.tasks:
+        merged = {t.id: t for t in current.tasks}
+        merged.update((t.id, t) for t in update.tasks)
+        header = {**header, "tasks": list(merged.values())}
+    return current.model_copy(update=header) if header else current
+
+
+def merge_plan_updates(current: Plan | None, updates: Sequence[Any]) -> Plan | None:
+    """The delta channel's reducer: the updates folded in order (so batching cannot matter)."""
+    for update in updates:
+        current = merge_plan(current, update)
+    return current
+
+
+class PlanChannel(DeltaChannel):
+    """``DeltaChannel`` whose empty value is None (there is no plan yet)."""
+
+    def __init__(self, reducer: Any, typ: Any = None, *, snapshot_frequency: int = 100) -> None:
+        super().__init__(reducer, type(None), snapshot_frequency=snapshot_frequency)
+
+
+class SessionInfo(BaseModel):
+    """What a session works on, recorded when it starts; resume uses it."""
+
+    workspace: str
+    user_id: str
+    project_id: str
+    orchestrator: str | None = None
+    created_at: datetime = Field(default_factory=now)
+
+
+def fold_messages(current: list[AnyMessage], updates: Sequence[Any]) -> list[AnyMessage]:
+    """``add_messages`` over a batch of updates, in order (a delta channel's reducer)."""
+    for update in updates:
+        current = add_messages(current, update)
+    return current
 
 
 class InputState(BaseModel):
-    """What a caller sends: the conversation (usually one new human message)."""
+    """What a caller sends: the conversation (usually one new human message).
 
-    messages: Annotated[list[AnyMessage], add_messages] = Field(default_factory=list)
+    A delta channel too: each message is stored once, with the step that added it, so a
+    long conversation does not make every checkpoint larger."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(fold_messages)] = Field(default_factory=list)
 
 
 class State(InputState):
     classification: Classification | None = None
-    plan: Annotated[Plan | None, merge_plan] = None
+    session: SessionInfo | None = None
+    plan: Annotated[Plan | None, PlanChannel(merge_plan_updates, snapshot_frequency=PLAN_SNAPSHOT_EVERY)] = None
     final: FinalAnswer | None = None
     pending_replan: str | None = Field(
         default=None, description="Id of a failed task the Architect must re-plan around."
     )
 
 
-CHECKPOINT_TYPES: tuple[type[BaseModel], ...] = (Classification, Task, Plan, FinalAnswer)
+CHECKPOINT_TYPES: tuple[type[BaseModel], ...] = (
+    Classification, Task, Plan, PlanPatch, SessionInfo, FinalAnswer)

@@ -1,82 +1,86 @@
-"""The specialist: a tool-calling loop built from the agent's row.
+"""The specialist: a LangChain ``create_agent`` agent built from an agent row.
 
 Model, temperature, max_tokens and system prompt come from the row (the
-role's default prompt when empty); the tools are the row's list, bound to
-the run's workspace. The loop ends when the model answers without calling a
-tool, or fails the task at the step limit. Tool errors go back to the model
-as tool messages; model errors (after the client's retries) propagate and
-fail the task, so the graph's failure policy decides what happens next.
+role's default prompt when empty); the tools are the row's list; middleware
+replaces the hand-written loop of before: a model-call limit per attempt
+(``max_model_calls_per_task``), tool errors returned to the model as tool
+messages (the tools do that themselves), a cap on every tool output, old
+tool results cleared when the context grows, and activity events.
+
+Agents are compiled once per row version and reused for every task: the
+task's directory and limits arrive in the run's context
+(:class:`~codelab_orchestrator.context.TaskContext`), not in the graph.
 """
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+import threading
+from typing import Annotated, Any
 
+from langchain.agents import create_agent
+from langchain.agents.middleware import (
+    AgentState,
+    ClearToolUsesEdit,
+    ContextEditingMiddleware,
+    ModelCallLimitMiddleware,
+)
+from langchain_core.messages import AnyMessage
+from langgraph.channels.delta import DeltaChannel
+from langgraph.graph.state import CompiledStateGraph
+
+from ..context import TaskContext
 from ..models import get_chat_model
-from ..prompts.specialist import render_task_prompt, system_prompt_for
-from ..tools import ToolRecorder, Workspace, build_tools, openai_schema
-from .base import TaskOutcome, TaskRequest
+from ..persistence import AgentRecord, OrchestratorConfig
+from ..prompts.specialist import system_prompt_for
+from ..state import fold_messages
+from ..tools import tools_for
+from .middleware import ActivityEvents, ToolOutputCap
 
-MAX_STEPS = 25
+# Old tool results are cleared (the latest few kept) once a conversation passes this
+# many tokens (approximate count: no tokenizer download).
+CLEAR_TOOL_RESULTS_AT_TOKENS = 60_000
+_CACHE_LIMIT = 256
 
-
-class StepLimitError(RuntimeError):
-    pass
-
-
-def add_usage(total: dict[str, int], message: BaseMessage) -> None:
-    usage = getattr(message, "usage_metadata", None) or {}
-    for key in ("input_tokens", "output_tokens", "total_tokens"):
-        total[key] = total.get(key, 0) + int(usage.get(key, 0) or 0)
+_cache: dict[tuple[Any, ...], CompiledStateGraph] = {}
+_lock = threading.Lock()
 
 
-def text_of(message: AIMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+class TaskAgentState(AgentState):
+    """The agent's state with the conversation as a delta channel: each message is stored
+    once (with the step that wrote it), not again in every checkpoint of the attempt."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(fold_messages)]  # type: ignore[misc]
 
 
-class SpecialistRunner:
-    def __init__(self, max_steps: int = MAX_STEPS):
-        self.max_steps = max_steps
-
-    def run(self, request: TaskRequest) -> TaskOutcome:
-        config = request.agent.config
-        recorder = ToolRecorder()
-        tools = build_tools(config.tools, Workspace(request.context.workspace),
-                            config.allowed_commands, recorder) if config.tools else []
-        by_name = {tool.name: tool for tool in tools}
-        model = get_chat_model(config.model, temperature=config.temperature,
-                               max_tokens=config.max_tokens)
-        bound = model.bind_tools([openai_schema(name) for name in by_name]) if tools else model
-        messages: list[BaseMessage] = [
-            SystemMessage(system_prompt_for(request.agent.role.value, config.system_prompt,
-                                            tools=list(by_name))),
-            HumanMessage(render_task_prompt(request.task, request.goal, request.dependency_results)),
-        ]
-        usage: dict[str, int] = {}
-        for _ in range(self.max_steps):
-            reply = bound.invoke(messages)
-            add_usage(usage, reply)
-            messages.append(reply)
-            calls = list(reply.tool_calls) if isinstance(reply, AIMessage) else []
-            invalid = list(getattr(reply, "invalid_tool_calls", []) or [])
-            if not calls and not invalid:
-                answer = text_of(reply) if isinstance(reply, AIMessage) else str(reply.content)
-                if not answer.strip():
-                    raise ValueError("the model returned an empty answer")
-                return TaskOutcome(result=answer, usage=usage, record=recorder.as_dict())
-            for call in calls:
-                tool = by_name.get(call["name"])
-                if tool is None:
-                    error = f"ERROR: unknown tool {call['name']!r}; available: {sorted(by_name)}"
-                    recorder.add("tool_errors", error)
-                    messages.append(ToolMessage(error, tool_call_id=call["id"] or "", status="error"))
-                    continue
-                messages.append(tool.invoke({**call, "type": "tool_call"}))
-            for bad in invalid:
-                error = f"ERROR: the arguments of {bad.get('name')!r} are not valid JSON: {bad.get('error')}"
-                recorder.add("tool_errors", error)
-                messages.append(ToolMessage(error, tool_call_id=bad.get("id") or "", status="error"))
-        raise StepLimitError(f"no final answer after {self.max_steps} model calls (step limit)")
+def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> CompiledStateGraph:
+    """The compiled agent for ``agent`` under ``settings`` (cached: compiling costs ms)."""
+    config = agent.config
+    model = get_chat_model(config.model, temperature=config.temperature,
+                           max_tokens=config.max_tokens)
+    key = (agent.id, agent.updated_at, config.model_dump_json(), id(model),
+           settings.max_model_calls_per_task, settings.max_tool_output_chars)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    built = create_agent(
+        model,
+        tools_for(config.tools),
+        system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
+        middleware=[
+            ActivityEvents(),
+            ModelCallLimitMiddleware(thread_limit=settings.max_model_calls_per_task,
+                                     exit_behavior="error"),
+            ToolOutputCap(settings.max_tool_output_chars),
+            ContextEditingMiddleware(edits=[ClearToolUsesEdit(
+                trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
+        ],
+        state_schema=TaskAgentState,
+        context_schema=TaskContext,
+        name=agent.name,
+    )
+    with _lock:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = built
+    return built

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from . import agents, config, db, sessions
+from . import agents, config, db, sessions, tokens
 from .demo import demo
 from .errors import CodelabGroup
 from .run import resume, run
@@ -47,6 +47,7 @@ app.add_typer(agents.app, name="agents")
 app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(sessions.app, name="sessions")
+app.add_typer(tokens.app, name="tokens")
 app.command()(run)
 app.command()(resume)
 app.command()(demo)

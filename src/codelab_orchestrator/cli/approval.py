@@ -38,6 +38,17 @@ def parse_answer(answer: str) -> str | None:
     fail(f"--answer {answer!r} is not one of: {VALID}")
 
 
+def check_plan_file(path: Path) -> None:
+    """``--answer @FILE`` is readable JSON: said at once; its plan rules are checked once the
+    session's project is known (:func:`read_plan`)."""
+    try:
+        json.loads(path.expanduser().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"--answer @{path}: cannot read ({getattr(exc, 'strerror', None) or exc})")
+    except json.JSONDecodeError as exc:
+        fail(f"--answer @{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+
+
 def plan_errors(text: str, context: Context) -> list[str]:
     """Why an edited plan cannot run (not JSON, wrong shape, broken rules); empty if it can."""
     from pydantic import ValidationError  # noqa: PLC0415

@@ -1,7 +1,7 @@
 """``codelab demo``: the whole flow in under 30 seconds, offline.
 
 A copy of the sample project, its own database and sessions beside it, and
-the built-in scripted model; everything else (graph, scheduler, tools,
+the built-in scripted model; everything else (graph, task runtime, tools,
 checkpoints, failure handling, the live table) is the real thing, run
 through the same path as ``codelab run``. The directory is kept and printed,
 so the result can be looked at, and the end says how to go on.
@@ -89,7 +89,8 @@ def _isolate(home: Path) -> None:
     for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL", "CODELAB_WORKSPACE", *ENV_NAMES.values()):
         os.environ.pop(var, None)
     os.environ.update({"CODELAB_HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-                       "CODELAB_MODEL": DEMO_MODEL})
+                       "CODELAB_MODEL": DEMO_MODEL,
+                       "CODELAB_ALLOW_SCRIPTED_MODELS": "1"})  # the demo's own scripted model
 
 
 def _next_steps(root: Path, workspace: Path, home: Path, thread: str) -> None:

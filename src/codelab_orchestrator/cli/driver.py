@@ -1,17 +1,29 @@
 """Running and resuming a session from the terminal.
 
-The graph streams live; an approval interrupt is answered in the terminal
-(or with ``--yes`` / ``--answer``); Ctrl-C stops the run and leaves the
-session resumable (every step is checkpointed with ``durability="sync"``).
+The graph streams live (``astream``); an approval interrupt is answered in
+the terminal (or with ``--yes`` / ``--answer``). The first Ctrl-C asks the
+run to stop cleanly: LangGraph's run control drains the run at the next step
+boundary, running tasks are cancelled and recorded, and the session stays
+resumable (``codelab resume``). If the run has not stopped within
+:data:`HARD_STOP_S`, it is cancelled outright (still resumable: every step is
+checkpointed with ``durability="sync"``). A second Ctrl-C exits at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import signal
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphDrained
+from langgraph.runtime import RunControl
 from langgraph.types import Command
 from rich.console import Console
 from rich.markdown import Markdown
@@ -24,34 +36,76 @@ from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_WAITING
 from .preflight import NoModelError, check_models  # noqa: F401 - moved; imported from here before
 from .render import Progress
 
+HARD_STOP_S = 3.0
+STOP_REASON = "stopped by the user (Ctrl-C)"
 
-def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context, console: Console, *,
-          as_json: bool, yes: bool, answer: str | None = None) -> int:
+
+@contextlib.contextmanager
+def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
+    """First Ctrl-C: drain the run (then cancel it after :data:`HARD_STOP_S`); second: exit."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    presses = 0
+
+    def on_sigint() -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            console.print("\n[red]quit.[/red]")
+            sys.stdout.flush()
+            os._exit(EXIT_INTERRUPTED)
+        control.request_drain(STOP_REASON)
+        console.print("\n[yellow]stopping...[/yellow] (Ctrl-C again to quit at once)")
+        if task is not None:
+            loop.call_later(HARD_STOP_S, task.cancel)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (RuntimeError, ValueError, NotImplementedError):  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context,
+                console: Console, *, as_json: bool, yes: bool, answer: str | None = None,
+                approval_context: Context | None = None) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code.
 
     ``payload`` None continues the thread: a waiting approval is answered first
     (``answer``, ``yes``, or the terminal), a stopped run just goes on.
+    ``approval_context`` (the context resolved against the session) checks edited plans.
     """
     thread = config["configurable"]["thread_id"]
+    control = RunControl()
     try:
-        while True:
-            if payload is None and (waiting := graph.get_state(config).interrupts):
-                resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
-                                         answer=answer, thread=thread, context=context)
-                answer = None  # an answer given on the command line is used once
-                if resume is None:
-                    return EXIT_WAITING
-                payload = Command(resume=resume)
-            with Progress(console, as_json=as_json) as progress:
-                for mode, chunk in graph.stream(payload, config, context=context, durability="sync",
-                                                stream_mode=["custom", "updates"]):
-                    progress.feed(mode, chunk)
-            state = graph.get_state(config)
-            if not state.interrupts:
-                return report(state.values, console, as_json, thread)
-            payload = None
-    except KeyboardInterrupt:
-        console.print(f"\n[yellow]stopped.[/yellow] The session is saved: codelab resume {thread}")
+        with stop_on_ctrl_c(control, console):
+            while True:
+                if payload is None and (waiting := (await graph.aget_state(config)).interrupts):
+                    resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
+                                             answer=answer, thread=thread,
+                                             context=approval_context or context)
+                    answer = None  # an answer given on the command line is used once
+                    if resume is None:
+                        return EXIT_WAITING
+                    payload = Command(resume=resume)
+                with Progress(console, as_json=as_json) as progress:
+                    async for mode, chunk in graph.astream(
+                            payload, config, context=context, durability="sync",
+                            stream_mode=["custom", "updates"], control=control):
+                        progress.feed(mode, chunk)
+                state = await graph.aget_state(config)
+                if not state.interrupts:
+                    return report(state.values, console, as_json, thread)
+                payload = None
+    except (GraphDrained, asyncio.CancelledError, KeyboardInterrupt):
+        if as_json:
+            print(json.dumps({"event": "stopped", "thread_id": thread, "reason": STOP_REASON}),
+                  flush=True)
+        console.print(f"[yellow]stopped.[/yellow] The session is saved: codelab resume {thread}")
         return EXIT_INTERRUPTED
 
 

@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..state import Plan, merge_plan, now
+from ..state import Plan, PlanPatch, merge_plan, now
 
 STYLE = {"pending": "dim", "running": "yellow", "done": "green", "failed": "red", "skipped": "dim"}
 
@@ -42,7 +42,7 @@ class Progress:
             self._event(chunk)
         elif mode == "updates" and isinstance(chunk, dict):
             for update in chunk.values():
-                if isinstance(update, dict) and isinstance(update.get("plan"), Plan):
+                if isinstance(update, dict) and isinstance(update.get("plan"), Plan | PlanPatch):
                     self.plan = merge_plan(self.plan, update["plan"])
         if self.live is not None:
             self.live.update(self._render())

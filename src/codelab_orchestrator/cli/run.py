@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,7 +20,6 @@ from .common import (
     UserOption,
     console,
     fail,
-    scope,
     user_errors,
 )
 from .inputs import read_request
@@ -48,7 +48,8 @@ def run(
     file: Annotated[Path | None, typer.Option(
         "--file", "-f", help="Read the request from this file (- for stdin).")] = None,
     workspace: WorkspaceOption = None,
-    thread: Annotated[str | None, typer.Option(help="Session id (new if not given).")] = None,
+    thread: Annotated[str | None, typer.Option(
+        help="Session id (new if not given; an existing one gets this request next).")] = None,
     user: UserOption = None,
     project: ProjectOption = None,
     orchestrator: OrchestratorOption = None,
@@ -68,10 +69,11 @@ def run(
     text = read_request(request, file)
     context = _context(workspace, user, project, orchestrator,
                        run_overrides(model, max_parallel, routing, plan_only))
+    if thread is None:  # a new session: check it all before the graph is even imported
+        preflight(context.with_defaults())
     from langchain_core.messages import HumanMessage  # noqa: PLC0415 - fast --help
 
     payload = {"messages": [HumanMessage(text)]}
-    preflight(context)  # before the graph is imported: a wrong database or model fails fast
     code = _session(thread or uuid.uuid4().hex[:12], context, payload, as_json, yes)
     raise typer.Exit(EXIT_OK if plan_only and code == EXIT_WAITING else code)
 
@@ -92,33 +94,36 @@ def resume(
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a session: answer its approval, or finish a run that was stopped."""
-    if answer is not None:
-        approval.parse_answer(answer)  # an unknown word fails here, before any work
+    """Continue a session where it stopped (Ctrl-C, a crash) or answer its approval. It works
+    in the session's own workspace, whatever the current directory."""
+    if answer is not None and approval.parse_answer(answer) is None:
+        approval.check_plan_file(Path(answer.strip()[1:]))  # readable JSON, before any work
     if (thread is None) == (not last):
         fail("name the session: codelab resume THREAD, or codelab resume --last")
     context = _context(workspace, user, project, orchestrator,
                        run_overrides(model, max_parallel, routing))
-    if answer is not None and answer.strip().startswith("@"):
-        approval.read_plan(Path(answer.strip()[1:]), context)  # its problems, before any work
     raise typer.Exit(_session(thread or latest_thread(), context, None, as_json, yes, answer))
 
 
 def _context(workspace: Path | None, user: str | None, project: str | None,
              orchestrator: str | None, overrides: dict[str, Any]) -> Context:
-    """The run's context; every settings layer is checked here, before the graph is loaded."""
+    """The context as given on the command line; empty fields are the session's (or defaults).
+    This run's settings (``overrides``) and the settings files are checked here, at once."""
     from .. import config  # noqa: PLC0415
 
-    path = workspace_path(workspace)
-    user_id, project_id = scope(user, project)
-    config.layers(path, overrides, FLAGS)  # a bad file, variable or flag: one line, exit 2
-    return Context(user_id=user_id, project_id=project_id, workspace=str(path),
+    given = workspace_path(workspace) if workspace is not None else None
+    config.layers(given or workspace_path(None), overrides, FLAGS)  # a bad setting: one line, exit 2
+    return Context(user_id=user or "", project_id=project or "",
+                   workspace=str(given) if given is not None else "",
                    orchestrator=orchestrator, overrides=overrides or None)
 
 
 def preflight(context: Context) -> None:
+    """The database answers, a specialist is enabled, the models can be made: for a new
+    session this runs before the graph is imported, so a wrong setting fails fast."""
     from .preflight import NoModelError, check_models  # noqa: PLC0415
 
+    workspace_path(Path(context.workspace))
     with user_errors():
         try:
             check_models(context)
@@ -129,26 +134,40 @@ def preflight(context: Context) -> None:
 def _session(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
              answer: str | None = None) -> int:
     """Run (``payload``) or continue (None) one session; returns the exit code."""
-    from ..graph import build_graph  # noqa: PLC0415 - keep `codelab --help` fast
-    from ..persistence import open_checkpointer  # noqa: PLC0415
+    return asyncio.run(_asession(thread_id, context, payload, as_json, yes, answer))
+
+
+async def _asession(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
+                    answer: str | None) -> int:
+    from langgraph.types import Command  # noqa: PLC0415 - keep `codelab --help` fast
+
+    from ..graph import build_graph  # noqa: PLC0415
+    from ..nodes.common import SessionMismatchError, resolve_context  # noqa: PLC0415
+    from ..persistence import open_async_checkpointer  # noqa: PLC0415
     from .driver import NoModelError, check_models, drive  # noqa: PLC0415
 
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    with open_checkpointer() as saver:
+    async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
+        state = await graph.aget_state(config)
         if payload is None:
-            state = graph.get_state(config)
             if not state.values:
                 fail(f"no session {thread_id!r}")
-            if not state.next:
-                plan = state.values.get("plan")
+            plan = state.values.get("plan")
+            if not state.next and not (plan is not None and plan.active):
                 console.print(f"session {thread_id} has nothing left to run "
                               f"(plan {plan.status if plan else 'none'})")
                 return EXIT_OK
+            if not state.next:  # stopped between steps: pick the plan up where it is
+                payload = Command(goto="route")
         with user_errors():
             try:
-                check_models(context)
+                effective = resolve_context(context, state.values.get("session"))
+            except SessionMismatchError as exc:
+                fail(f"session {thread_id}: {exc}")
+            try:
+                check_models(effective)
             except NoModelError as exc:
                 fail(str(exc))
-        return drive(graph, payload, config, context, console, as_json=as_json, yes=yes,
-                     answer=answer)
+            return await drive(graph, payload, config, context, console, as_json=as_json,
+                               yes=yes, answer=answer, approval_context=effective)

@@ -32,6 +32,7 @@ def list_sessions(
     """Sessions, newest first: thread, created, last request, plan status."""
     from rich.table import Table  # noqa: PLC0415 - commands import what they use: fast --help
 
+    from ..agents.attempt import is_attempt_thread  # noqa: PLC0415
     from ..persistence import open_checkpointer  # noqa: PLC0415
 
     rows: list[dict[str, Any]] = []
@@ -40,6 +41,8 @@ def list_sessions(
         latest: dict[str, Any] = {}
         for item in saver.list(None):
             thread = item.config["configurable"]["thread_id"]
+            if is_attempt_thread(thread):
+                continue
             latest.setdefault(thread, item)  # list() yields newest first
             first_seen[thread] = item.checkpoint["ts"]
         graph = _graph(saver)
@@ -65,7 +68,8 @@ def list_sessions(
 def remove(
     threads: Annotated[list[str], typer.Argument(help="Session id(s) to delete.", show_default=False)],
 ) -> None:
-    """Delete sessions: their checkpoints and history (agents and files are untouched)."""
+    """Delete sessions: their checkpoints, history and task runs (agents and files are untouched)."""
+    from ..agents.attempt import ATTEMPT_MARK  # noqa: PLC0415
     from ..persistence import open_checkpointer  # noqa: PLC0415
     from .threads import exists  # noqa: PLC0415
 
@@ -74,7 +78,10 @@ def remove(
         if missing:
             fail(f"no session {', '.join(repr(t) for t in missing)} (see `codelab sessions list`); "
                  "nothing deleted")
-        for thread in threads:
+        prefixes = tuple(f"{t}{ATTEMPT_MARK}" for t in threads)
+        attempts = {item.config["configurable"]["thread_id"] for item in saver.list(None)
+                    if item.config["configurable"]["thread_id"].startswith(prefixes)}
+        for thread in [*threads, *sorted(attempts)]:
             saver.delete_thread(thread)
     console.print(f"deleted {len(threads)} session(s): {', '.join(threads)}", highlight=False)
 

@@ -43,8 +43,12 @@ ORCHESTRATION_KEYS: tuple[str, ...] = tuple(
 AGENT_KEYS: tuple[str, ...] = ("model", "models", "allowed_commands")
 OTHER_KEYS: tuple[str, ...] = ("orchestrator", "test_command")
 FILE_KEYS: frozenset[str] = frozenset(ORCHESTRATION_KEYS + AGENT_KEYS + OTHER_KEYS)
+# How commands may run is the user's decision: not a repository's (.codelab.toml is written by
+# whoever writes the repository), nor a run's caller's.
+USER_ONLY_KEYS: frozenset[str] = frozenset({"command_policy"})
+PROJECT_KEYS: frozenset[str] = FILE_KEYS - USER_ONLY_KEYS
 # What a run may set for itself: not the commands agents may run, not the project's test command.
-RUN_KEYS: frozenset[str] = FILE_KEYS - {"allowed_commands", "test_command"}
+RUN_KEYS: frozenset[str] = FILE_KEYS - USER_ONLY_KEYS - {"allowed_commands", "test_command"}
 
 # Settings read from the environment: CODELAB_<KEY> for each orchestration key, and these.
 ENV_NAMES: dict[str, str] = {
@@ -96,7 +100,13 @@ def validate(values: dict[str, Any], where: str, allowed: frozenset[str] = FILE_
     def label(key: str) -> str:
         return (names or {}).get(key) or f"{where}: {key}"
 
-    unknown = sorted(set(values) - allowed)
+    refused = sorted(set(values) & FILE_KEYS - allowed)
+    if refused:
+        raise SettingsError(f"{where}: {', '.join(refused)} cannot be set here; set it in the user "
+                            "config file, a CODELAB_* variable or the orchestrator row"
+                            if refused[0] in USER_ONLY_KEYS else
+                            f"{where}: {', '.join(refused)} cannot be set for one run")
+    unknown = sorted(set(values) - FILE_KEYS)
     if unknown:
         guesses = [g for key in unknown for g in difflib.get_close_matches(key, allowed, 1)]
         hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
@@ -165,11 +175,11 @@ def run_layer(overrides: dict[str, Any] | None, flags: dict[str, str] | None = N
     return Layer("run", checked, {k: flags.get(k, "run settings") for k in checked})
 
 
-def file_layer(name: str, path: Path, label: str) -> Layer:
+def file_layer(name: str, path: Path, label: str, allowed: frozenset[str] = FILE_KEYS) -> Layer:
     """A TOML file's settings; an absent file is an empty layer. Errors name the path;
     ``label`` is the short source shown beside each value."""
     data = _read_toml(path)
-    checked = validate(data, str(path))
+    checked = validate(data, str(path), allowed)
     return Layer(name, checked, dict.fromkeys(checked, label))
 
 
@@ -202,7 +212,7 @@ def layers(workspace: str | Path, overrides: dict[str, Any] | None = None,
     """Every layer above the rows, highest first."""
     return [
         run_layer(overrides, flags),
-        file_layer("project file", project_config_path(workspace), PROJECT_FILE),
+        file_layer("project file", project_config_path(workspace), PROJECT_FILE, PROJECT_KEYS),
         file_layer("user file", user_config_path(), "user config"),
         env_layer(),
     ]

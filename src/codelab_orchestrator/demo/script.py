@@ -1,5 +1,5 @@
 """The demo's scripted model. It is NOT an AI: it answers from this file so
-the demo runs with no network and no key, while the graph, the scheduler,
+the demo runs with no network and no key, while the graph, the task runtime,
 the tools and the failure handling all run for real.
 
 The plan: study the project, then fix ``divide`` and add tests in parallel,

@@ -16,6 +16,12 @@ _cache: dict[tuple[object, ...], BaseChatModel] = {}
 _lock = threading.Lock()
 
 
+ALLOW_SCRIPTED_ENV = "CODELAB_ALLOW_SCRIPTED_MODELS"
+
+
+def scripted_models_allowed() -> bool:
+    return os.environ.get(ALLOW_SCRIPTED_ENV, "").strip().lower() in ("1", "true", "yes")
+
 
 class ModelConfigurationError(RuntimeError):
     """The model string cannot be turned into a usable client (unknown provider, no key)."""
@@ -54,10 +60,17 @@ def _import_script(model: str) -> BaseChatModel | None:
     """``scripted:package.module:attr`` -> a :class:`ScriptedChatModel` running that callable.
 
     Lets another process (``langgraph dev`` in tests, the demo) use a scripted
-    model named in an agent row, without network or keys.
+    model named in an agent row, without network or keys. Importing a module
+    named by a row runs its code, so this only works when the process enables
+    it (``CODELAB_ALLOW_SCRIPTED_MODELS=1``, set by the demo and the tests);
+    a row alone never can.
     """
     if not model.startswith("scripted:") or model.count(":") != 2:
         return None
+    if not scripted_models_allowed():
+        raise ModelConfigurationError(
+            f"model {model!r} refused: scripted models are only for the demo and tests "
+            f"(the process must set {ALLOW_SCRIPTED_ENV}=1)")
     import importlib  # noqa: PLC0415
 
     from .scripted import ScriptedChatModel  # noqa: PLC0415

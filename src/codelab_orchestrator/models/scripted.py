@@ -9,16 +9,24 @@ latency, or raise to simulate a provider error.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field
 
@@ -61,12 +69,56 @@ class ScriptedChatModel(BaseChatModel):
             "calls": self.calls,  # share the call log with the unbound model
         })
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **_: Any) -> ChatResult:
+    def _request(self, messages: list[BaseMessage]) -> tuple[ScriptedRequest, list[str]]:
         names = [t["function"]["name"] for t in self.bound_tools]
         request = ScriptedRequest(list(messages), names, self.tool_choice)
         self.calls.append(request)
-        message = self._to_message(self.script(request), names)
+        return request, names
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **_: Any) -> ChatResult:
+        request, names = self._request(messages)
+        reply = self.script(request)
+        if inspect.isawaitable(reply):
+            reply = asyncio.run(reply)  # an async script driven from sync code
+        return self._result(messages, reply, names)
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                         **_: Any) -> ChatResult:
+        """An async script is awaited (cancelling the call cancels it, as with a real client);
+        a sync one runs in a thread so a sleeping script does not block the event loop."""
+        request, names = self._request(messages)
+        if inspect.iscoroutinefunction(self.script) or inspect.iscoroutinefunction(
+                type(self.script).__call__):
+            reply = await self.script(request)
+        else:
+            reply = await asyncio.get_running_loop().run_in_executor(None, self.script, request)
+            if inspect.isawaitable(reply):
+                reply = await reply
+        return self._result(messages, reply, names)
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        """The reply word by word (so ``stream_mode="messages"`` shows tokens), tool calls last."""
+        result = await self._agenerate(messages, stop, run_manager, **kwargs)
+        message = result.generations[0].message
+        words = str(message.content).split(" ") if message.content else []
+        for index, word in enumerate(words):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(
+                content=word if index == 0 else " " + word, id=message.id))
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        yield ChatGenerationChunk(message=AIMessageChunk(
+            content="", id=message.id, usage_metadata=message.usage_metadata,
+            tool_call_chunks=[{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"],
+                               "index": i, "type": "tool_call_chunk"}
+                              for i, c in enumerate(message.tool_calls)]))
+
+    def _result(self, messages: list[BaseMessage], reply: Any, names: list[str]) -> ChatResult:
+        message = self._to_message(reply, names)
         prompt_tokens = sum(len(str(m.content).split()) for m in messages)
         output_tokens = len(str(message.content).split()) + sum(
             len(json.dumps(c["args"]).split()) for c in message.tool_calls)

@@ -29,7 +29,7 @@ from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, to_ta
 from ..project import Project, load_project
 from ..prompts.plan import PLAN_RETRY, PLAN_SYSTEM, REPLAN_REQUEST, REPLAN_SYSTEM
 from ..state import FINISHED_PLAN, Plan, State
-from .common import context_of, last_request
+from .common import last_request, session_context
 
 log = logging.getLogger(__name__)
 APPROVE = {"approve", "approved", "yes", "y", "ok", "go", "да"}
@@ -37,7 +37,7 @@ REJECT = {"reject", "rejected", "no", "n", "cancel", "нет"}
 
 
 def architect_plan(state: State, runtime: Runtime[Context]) -> dict:
-    project = load_project(context_of(runtime))
+    project = load_project(session_context(state, runtime))
     if state.pending_replan and state.plan is not None:
         return replan(state.plan, state.pending_replan, project)
     if state.plan is not None and state.plan.status == "draft":

@@ -15,7 +15,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from .. import scheduler
 from ..context import Context
 from ..events import emit
 from ..models import ModelConfigurationError, get_chat_model
@@ -25,8 +24,8 @@ from ..project import Project, load_project
 from ..prompts.classify import CLASSIFY_SYSTEM, HISTORY_TEMPLATE, PLAN_VIEW
 from ..roles import ROUTABLE_ROLES
 from ..router import default_router
-from ..state import Classification, State
-from .common import context_of, last_request, message_text, plan_summary
+from ..state import Classification, Plan, State, Task, now
+from .common import last_request, message_text, plan_summary, session_context, session_info
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +36,18 @@ HISTORY_MESSAGES = 6
 
 
 def classify(state: State, runtime: Runtime[Context]) -> dict:
-    context = context_of(runtime)
+    context = session_context(state, runtime)
     text = last_request(state.messages)
     plan = state.plan
     update: dict = {"final": None, "pending_replan": None}
+    if state.session is None:
+        update["session"] = session_info(context)
 
     if plan is not None and plan.active and CANCEL.match(text):
-        cancelled = plan.with_tasks([], status="cancelled",
-                                    notes=[*plan.notes, "cancelled by the user"])
-        scheduler.forget_plan(plan.id)
-        emit("plan_completed", plan_id=plan.id, status="cancelled")
+        reason = "cancelled by the user"
+        cancelled = plan.with_tasks(stop_running(plan, reason), status="cancelled",
+                                    notes=[*plan.notes, reason])
+        emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
         return {**update, "plan": cancelled}
 
     project = load_project(context)
@@ -59,11 +60,23 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
     if plan is not None:
         # A finished plan is history; an active one is superseded by the new request.
         if plan.active:
-            scheduler.forget_plan(plan.id)
-            emit("plan_completed", plan_id=plan.id, status="cancelled",
-                 reason="superseded by a new request")
+            reason = "superseded by a new request"
+            stop_running(plan, reason)
+            emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
         update["plan"] = None
     return {**update, "classification": classification}
+
+
+def stop_running(plan: Plan, reason: str) -> list[Task]:
+    """Tasks of ``plan`` under way (running, or stopped and resumable) recorded as cancelled for
+    good with ``reason``. Their attempts belonged to an earlier run, which has ended: nothing of
+    them runs any more."""
+    stopped = [t.model_copy(update={"status": "cancelled", "error": reason, "finished_at": now()})
+               for t in plan.tasks if t.status in ("running", "cancelled")]
+    for task in stopped:
+        emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
+             attempt=task.attempts, reason=reason)
+    return stopped
 
 
 def decide(text: str, state: State, project: Project, plan_view: str | None) -> Classification:

@@ -1,90 +1,134 @@
 """``execute_task``: start every ready task, return when any task finishes.
 
-Tasks run in background workers (:mod:`..scheduler`), at most
-``max_parallel_agents`` at once. This node returns as soon as one finishes
-(plus any finishing within a few milliseconds), so ``route`` can start what
-just became ready while the slower tasks keep running: a task starts the
-moment its own dependencies are done. Every completion is a checkpoint.
+Each task attempt is its own durable LangGraph run (:mod:`..agents.attempt`),
+started as an asyncio task of the session's run (:mod:`..supervisor`), at
+most ``max_parallel_agents`` at once. This node returns as soon as one
+finishes (plus any finishing within a few milliseconds), so ``route`` can
+start what just became ready while the slower tasks keep running: a task
+starts the moment its own dependencies are done. Every completion is a
+checkpoint.
+
+A task recorded as ``running`` (or ``cancelled`` by a stop, in a plan that
+is still active) with no attempt alive in this run -- after a crash, Ctrl-C
+or a server restart -- continues its attempt's run from its last step.
+
+A stop request (a drain: Ctrl-C, shutdown) cancels the running attempts;
+they are recorded ``cancelled`` with the reason and the run ends at the next
+step boundary, resumable. A cancelled run cancels them too.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import asyncio
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.runtime import Runtime
 
-from .. import scheduler
-from ..agents import TaskOutcome, TaskRequest, get_runner
+from .. import supervisor
+from ..agents import Attempt, TaskOutcome, attempt_thread_id, run_attempt
 from ..context import Context
 from ..events import emit
 from ..project import Project, load_project
-from ..state import Plan, State, Task, now
-from .common import context_of
-from .route import ready_tasks
+from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
+from .common import session_context
+from .route import ready_tasks, resumable_tasks
+
+ERROR_CHARS = 2000
 
 
-def execute_task(state: State, runtime: Runtime[Context]) -> dict:
+async def execute_task(state: State, runtime: Runtime[Context], config: RunnableConfig) -> dict:
     plan = state.plan
     assert plan is not None, "execute_task needs a plan"
-    context = context_of(runtime)
-    project = load_project(context)
+    context = session_context(state, runtime)
+    project = await asyncio.to_thread(load_project, context)
+    tasks = supervisor.run_tasks(runtime)
+    saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
+    thread_id = config.get("configurable", {}).get("thread_id")
+    settings = project.settings
     changed: dict[str, Task] = {}
+    active: dict[str, Task] = {}
 
-    running = [t for t in plan.tasks if t.status == "running"]
-    for task in running:  # after a crash: recorded as running, but no worker here
-        if scheduler.launch(_key(plan, task), _work(plan, task, project, context)):
+    def start(task: Task, **event: Any) -> None:
+        attempt = _attempt(plan, task, project, context, thread_id)
+        if attempt is None:
+            changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
+            return
+        active[attempt.key] = task
+        if not tasks.has(attempt.key):
+            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver), settings.task_timeout_s))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
-                 attempt=task.attempts, restarted=True)
+                 attempt=task.attempts, **event)
 
-    free = max(0, project.settings.max_parallel_agents - len(running))
+    for task in resumable_tasks(plan):  # running here, or left running by a crash or a stop
+        if task.status == "cancelled":
+            task = changed[task.id] = task.model_copy(update={"status": "running", "error": None})
+        start(task, restarted=True)
+    free = max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
-        started = task.model_copy(update={"status": "running", "attempts": task.attempts + 1,
-                                          "started_at": now(), "finished_at": None, "error": None})
-        scheduler.launch(_key(plan, started), _work(plan, started, project, context))
-        changed[task.id] = started
+        attempt_no = task.attempts + 1
+        started = changed[task.id] = task.model_copy(update={
+            "status": "running", "attempts": attempt_no, "started_at": now(), "finished_at": None,
+            "error": None, "run": attempt_thread_id(thread_id, plan.id, task.id, attempt_no)})
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
-        emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
-             attempt=started.attempts, description=task.description)
+        start(started, description=task.description)
 
-    active = {_key(plan, t): t for t in [*running, *changed.values()]}
-    for key, future in scheduler.wait_first(active).items():
-        finished = _finish(active[key], future)
-        changed[finished.id] = finished
-        if finished.status == "done":
-            emit("task_done", plan_id=plan.id, task_id=finished.id, agent=finished.agent,
-                 attempt=finished.attempts, usage=finished.usage)
+    async with supervisor.active(runtime):
+        finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
+        if stop:
+            for key in await tasks.cancel(k for k in active if k not in finished):
+                task = active[key]
+                changed[task.id] = task.model_copy(update={"status": "cancelled",
+                                                           "error": f"stopped: {stop}"})
+                emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
+                     attempt=task.attempts, reason=stop)
+    for key, future in finished.items():
+        done = _finish(active[key], future)
+        changed[done.id] = done
+        if done.status == "done":
+            emit("task_done", plan_id=plan.id, task_id=done.id, agent=done.agent,
+                 attempt=done.attempts, usage=done.usage)
         else:
-            emit("task_failed", plan_id=plan.id, task_id=finished.id, agent=finished.agent,
-                 attempt=finished.attempts, error=finished.error)
+            emit("task_failed", plan_id=plan.id, task_id=done.id, agent=done.agent,
+                 attempt=done.attempts, error=done.error)
     return {"plan": plan.with_tasks(changed.values(), status="running")}
 
 
-def _key(plan: Plan, task: Task) -> str:
-    return scheduler.task_key(plan.id, task.id, task.attempts)
-
-
-def _work(plan: Plan, task: Task, project: Project, context: Context) -> Any:
+def _attempt(plan: Plan, task: Task, project: Project, context: Context,
+             thread_id: str | None) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
-    results = {t.id: t.result or "" for t in plan.tasks if t.id in task.dependencies}
-    request = TaskRequest(task=task, agent=agent, goal=plan.goal, dependency_results=results,
-                          context=context) if agent else None
-
-    def work() -> tuple[TaskOutcome, Any]:
-        if request is None:
-            raise LookupError(f"no enabled agent for role {task.agent!r}")
-        outcome = get_runner().run(request)
-        return outcome, now()
-
-    return work
+    if agent is None:
+        return None
+    dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
+    return Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
+                   settings=project.settings, goal=plan.goal, dependencies=dependencies,
+                   workspace=context.workspace)
 
 
-def _finish(task: Task, future: Future[Any]) -> Task:
+async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
+    if timeout_s is None:
+        return await work
     try:
-        outcome, finished_at = future.result()
-    except Exception as exc:  # noqa: BLE001 - a task's failure is data, not a crash
-        return task.model_copy(update={"status": "failed", "finished_at": now(),
-                                       "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        async with asyncio.timeout(timeout_s):
+            return await work
+    except TimeoutError:
+        raise TimeoutError(f"stopped: the task ran longer than task_timeout_s={timeout_s:g}s") from None
+
+
+def _failed(task: Task, error: str) -> Task:
+    return task.model_copy(update={"status": "failed", "finished_at": now(),
+                                   "error": error[:ERROR_CHARS]})
+
+
+def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
+    if future.cancelled():
+        return _failed(task, "cancelled")
+    exc = future.exception()
+    if exc is not None:
+        return _failed(task, f"{type(exc).__name__}: {exc}")
+    outcome: TaskOutcome = future.result()
     return task.model_copy(update={
-        "status": "done", "result": outcome.result, "finished_at": finished_at,
-        "usage": outcome.usage, "record": outcome.record, "error": None})
+        "status": "done", "result": outcome.result[:RESULT_SUMMARY_CHARS],
+        "result_chars": len(outcome.result), "finished_at": now(), "usage": outcome.usage,
+        "record": outcome.record, "error": None})

@@ -1,73 +1,102 @@
 """``finalize``: close the plan and assemble one answer.
 
 The plan ends ``completed`` when every task is done or its failure was
-recovered (Debug took over and succeeded, or a re-plan replaced it),
-``failed`` otherwise, or stays ``cancelled``. It is then no longer active,
-so the next message in the thread starts a new classification.
+recovered (Debug took over and succeeded, or a re-plan replaced it, through
+any chain of recoveries), ``failed`` otherwise, or stays ``cancelled``. It
+is then no longer active, so the next message in the thread starts a new
+classification.
+
+Attempts still running (``fail_fast`` stopped the plan) are cancelled and
+have unwound before this node returns: nothing of them writes afterwards.
 """
 
 from __future__ import annotations
 
 from langchain_core.messages import AIMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.runtime import Runtime
 
-from .. import scheduler
+from .. import supervisor
+from ..agents import whole_result
 from ..context import Context
 from ..events import emit
 from ..prompts.finalize import render_answer
 from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
 
+STOP_REASONS = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}
 
-def finalize(state: State, runtime: Runtime[Context]) -> dict:
+
+async def finalize(state: State, runtime: Runtime[Context], config: RunnableConfig) -> dict:
     plan = state.plan
     if plan is None:
         text = "Nothing was run: no plan could be made for this request."
         return {"final": FinalAnswer(plan_id=None, status="failed", text=text),
                 "messages": [AIMessage(text)]}
+    live = supervisor.run_tasks(runtime)
+    await live.cancel([key for key in list(live.tasks) if key.startswith(f"{plan.id}/")])
     closed = _close_leftovers(plan)
+    for task in closed:
+        if task.status == "cancelled":
+            emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
+                 attempt=task.attempts, reason=task.error)
     tasks = {t.id: t for t in plan.tasks} | {t.id: t for t in closed}
     status: PlanStatus = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
-    final_plan = plan.with_tasks(closed, status=status)
-    scheduler.forget_plan(plan.id)
-    summary = summarize(final_plan.model_copy(update={"tasks": list(tasks.values())}))
-    text = render_answer(final_plan.goal, status, list(tasks.values()), summary)
+    final_plan = plan.apply(plan.with_tasks(closed, status=status))
+    summary = summarize(final_plan)
+    done = [t for t in final_plan.tasks if t.status == "done"]
+    whole = None
+    if status == "completed" and len(done) == 1:  # the answer is that task's whole result
+        whole = await whole_result(config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER),
+                                   done[0])
+    text = render_answer(final_plan.goal, status, final_plan.tasks, summary, whole)
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
-    return {"plan": final_plan,
+    return {"plan": plan.with_tasks(closed, status=status),
             "final": FinalAnswer(plan_id=plan.id, status=status, text=text, summary=summary),
             "messages": [AIMessage(text, name="orchestrator")]}
 
 
 def _close_leftovers(plan: Plan) -> list[Task]:
-    """Tasks that will never run now (cancelled, failed fast, or blocked) end as skipped."""
-    reason = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}.get(
-        plan.status, "not reachable")
-    return [t.model_copy(update={"status": "skipped", "error": t.error or reason, "finished_at": now()})
-            for t in plan.tasks if t.status in ("pending", "running")]
+    """Tasks that will never run now: running ones are cancelled, pending ones skipped."""
+    reason = STOP_REASONS.get(plan.status, "not reachable")
+    return [t.model_copy(update={
+        "status": "cancelled" if t.status == "running" else "skipped",
+        "error": t.error or reason, "finished_at": now()})
+        for t in plan.tasks if t.status in ("pending", "running")]
 
 
-def _recovered(task: Task, tasks: dict[str, Task]) -> bool:
+def _recovered(task: Task, tasks: dict[str, Task], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``task``'s failure was made good, following recoveries of recoveries."""
+    if task.status == "done":
+        return True
+    if task.id in seen:
+        return False
+    seen = seen | {task.id}
     recovery = task.recovery or ""
     if recovery.startswith("replan:"):
-        number = recovery.split(":", 1)[1]
-        return all(t.status == "done" for t in tasks.values() if t.origin == f"replan:{number}")
+        origin = f"replan:{recovery.split(':', 1)[1]}"
+        replacements = [t for t in tasks.values() if t.origin == origin]
+        return bool(replacements) and all(_recovered(t, tasks, seen) for t in replacements)
     if recovery.startswith("debug:"):
         helper = tasks.get(recovery.split(":", 1)[1])
-        return helper is not None and helper.status == "done"
+        return helper is not None and _recovered(helper, tasks, seen)
     return False
 
 
 def _outcome(tasks: dict[str, Task]) -> PlanStatus:
     for task in tasks.values():
-        if task.status in ("failed", "skipped") and not _recovered(task, tasks):
-            if task.status == "skipped" and (task.recovery or "").startswith("replan:"):
-                continue  # replaced; judged by the failed task of the same re-plan
+        if task.status == "done":
+            continue
+        if task.status == "skipped" and (task.recovery or "").startswith("replan:"):
+            continue  # replaced; judged by the failed task of the same re-plan
+        if not _recovered(task, tasks):
             return "failed"
     return "completed"
 
 
 def summarize(plan: Plan) -> dict:
-    usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "model_calls": 0}
     files: list[str] = []
     for task in plan.tasks:
         for key in usage:
@@ -78,7 +107,8 @@ def summarize(plan: Plan) -> dict:
     return {
         "plan_id": plan.id, "status": plan.status, "replans": plan.replans,
         "tasks": [{"id": t.id, "agent": t.agent, "status": t.status, "attempts": t.attempts,
-                   "result": t.result, "error": t.error, "recovery": t.recovery,
+                   "result_chars": t.result_chars, "error": t.error,
+                   "recovery": t.recovery, "run": t.run,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None}
                   for t in plan.tasks],

@@ -19,7 +19,7 @@ from ..planning import dependents_of
 from ..project import load_project
 from ..prompts.recovery import DEBUG_TASK
 from ..state import Plan, State, Task
-from .common import context_of
+from .common import session_context
 from .route import unhandled_failure
 
 
@@ -28,7 +28,7 @@ def handle_failure(state: State, runtime: Runtime[Context]) -> dict:
     assert plan is not None
     failed = unhandled_failure(plan)
     assert failed is not None, "handle_failure needs a failed task"
-    project = load_project(context_of(runtime))
+    project = load_project(session_context(state, runtime))
     settings = project.settings
 
     if failed.attempts < settings.max_task_attempts:

@@ -14,7 +14,7 @@ from ..context import Context
 from ..events import emit
 from ..project import load_project
 from ..state import Plan, State, Task
-from .common import context_of, last_request
+from .common import last_request, session_context
 
 
 def route(state: State, runtime: Runtime[Context]) -> dict:
@@ -24,13 +24,14 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         if classification is None or not classification.is_atomic:
             return {}
         task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
+        context = session_context(state, runtime)
         # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
-        approval = load_project(context_of(runtime)).settings.require_approval
+        approval = load_project(context).settings.require_approval
         plan = Plan(goal=task.description, status="draft" if approval else "running", tasks=[task],
                     notes=[f"atomic request for {task.agent} ({classification.method})"])
         emit("plan_created", plan_id=plan.id, agent=task.agent, tasks=1, atomic=True)
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent,
-             from_agent=context_of(runtime).orchestrator or "orchestrator")
+             from_agent=context.orchestrator or "orchestrator")
         return {"plan": plan}
     if not plan.active:
         return {}
@@ -65,6 +66,13 @@ def unhandled_failure(plan: Plan) -> Task | None:
     return next((t for t in plan.tasks if t.status == "failed" and t.recovery is None), None)
 
 
+def resumable_tasks(plan: Plan) -> list[Task]:
+    """Tasks whose attempt is under way: running, or stopped (Ctrl-C, a server stop) in a plan
+    that is still active, so its run continues where it stopped."""
+    return [t for t in plan.tasks if t.status == "running"
+            or (t.status == "cancelled" and plan.active)]
+
+
 def ready_tasks(plan: Plan) -> list[Task]:
     done = {t.id for t in plan.tasks if t.status == "done"}
     return [t for t in plan.tasks if t.status == "pending" and done.issuperset(t.dependencies)]
@@ -81,6 +89,6 @@ def next_step(state: State) -> str:
         return "finalize"
     if unhandled_failure(plan) is not None:
         return "handle_failure"
-    if any(t.status == "running" for t in plan.tasks) or ready_tasks(plan):
+    if resumable_tasks(plan) or ready_tasks(plan):
         return "execute_task"
     return "finalize"

@@ -30,6 +30,15 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+def head_revision() -> str | None:
+    """The newest revision the package ships (what :func:`upgrade` reaches)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
 

@@ -43,6 +43,12 @@ class AgentConfig(BaseModel):
     allowed_commands: list[str] = Field(
         default_factory=list, description="Programs run_command may start (first word)."
     )
+    allow_network: bool = Field(
+        default=False, description="Commands of this agent may use the network (the host's, "
+        "localhost services included); off, the sandbox has no network at all.")
+    deny_files: list[str] = Field(
+        default_factory=list, description="Extra gitignore-style patterns the file tools refuse "
+        "and commands cannot read, added to the built-in secret patterns (.env*, keys, ...).")
     metadata: AgentMetadata = Field(default_factory=AgentMetadata)
 
     @field_validator("tools")
@@ -52,6 +58,14 @@ class AgentConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown tool(s) {unknown}; known: {sorted(KNOWN_TOOLS)}")
         return list(dict.fromkeys(tools))
+
+    @field_validator("deny_files")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        cleaned = [p.strip() for p in patterns]
+        if any(not p or "\x00" in p for p in cleaned):
+            raise ValueError("patterns must be non-empty text")
+        return list(dict.fromkeys(cleaned))
 
 
 class OrchestratorConfig(AgentConfig):
@@ -69,6 +83,17 @@ class OrchestratorConfig(AgentConfig):
     max_plan_tasks: int = Field(default=20, ge=1, le=200)
     routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
     routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+    task_timeout_s: float | None = Field(
+        default=None, gt=0, description="A task attempt running longer is stopped and fails.")
+    max_model_calls_per_task: int = Field(default=25, ge=1, le=1000)
+    max_tool_output_chars: int = Field(
+        default=12_000, ge=500, description="Tool outputs shown to a model are cut at this size.")
+    max_dependency_chars: int = Field(
+        default=4_000, ge=200, description="Each dependency's result handed to a task is cut at this size.")
+    command_policy: Literal["sandbox", "approve", "refuse"] = Field(
+        default="sandbox", description="sandbox: commands run sandboxed, or need approval where "
+        "no sandbox is available; approve: every command needs approval; refuse: commands run "
+        "sandboxed, or are refused where no sandbox is available.")
 
 
 class ConfigValidationError(ValueError):

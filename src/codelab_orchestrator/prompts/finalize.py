@@ -13,19 +13,33 @@ HEADER = {
 }
 
 
-def render_answer(goal: str, status: str, tasks: list[Task], summary: dict[str, Any]) -> str:
+TEXT_BUDGET_CHARS = 24_000  # the answer's text, all tasks together
+MIN_TASK_CHARS = 160
+
+
+def render_answer(goal: str, status: str, tasks: list[Task], summary: dict[str, Any],
+                  whole: str | None = None) -> str:
+    """One task done: its whole result (``whole``). Several: each task's summary, cut so the
+    answer stays within :data:`TEXT_BUDGET_CHARS` however large the plan."""
     done = [t for t in tasks if t.status == "done"]
     if status == "completed" and len(done) == 1:
-        return done[0].result or ""
+        return (whole or done[0].result or "")[:TEXT_BUDGET_CHARS]
+    share = max(MIN_TASK_CHARS, TEXT_BUDGET_CHARS // max(1, len(tasks)))
+
+    def short(text: str | None) -> str:
+        text = text or ""
+        return text if len(text) <= share else text[:share] + " [...]"
+
     lines = [HEADER.get(status, "{goal}").format(goal=goal)]
     if status == "cancelled":
         lines.append("The plan was cancelled; nothing more will run.")
     for task in tasks:
         if task.status == "done":
-            lines.append(f"\n[{task.id} · {task.agent}] {task.result}")
+            lines.append(f"\n[{task.id} · {task.agent}] {short(task.result)}")
         elif task.status == "failed" and task.recovery in (None, "gave_up"):
-            lines.append(f"\n[{task.id} · {task.agent}] FAILED: {task.error}")
-    skipped = [t.id for t in tasks if t.status == "skipped" and not (t.recovery or "").startswith("replan")]
+            lines.append(f"\n[{task.id} · {task.agent}] FAILED: {short(task.error)}")
+    skipped = [t.id for t in tasks if t.status in ("skipped", "cancelled")
+               and not (t.recovery or "").startswith("replan")]
     if skipped and status != "cancelled":
         lines.append(f"\nNot run: {', '.join(skipped)}")
     if summary.get("files_changed"):

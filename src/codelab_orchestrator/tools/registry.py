@@ -1,147 +1,151 @@
 """One registry from tool names (as agent rows list them) to LangChain tools.
 
-The tool functions live at module level and take a :class:`ToolEnv` (the
-workspace, the allowed commands, the recorder) as their first argument; their
-argument schemas are built once per process (pydantic model creation costs
-milliseconds, far too much per task). Each run binds the functions to its own
-environment. Errors (sandbox refusals, missing files, bad arguments) come back
-to the model as a tool message starting with ``ERROR:`` and are recorded;
-they never raise into the run.
+The tools are module-level ``@tool`` coroutines, built once per process
+(building argument schemas costs milliseconds, far too much per task). Each
+reads where it may work from the run's context (``ToolRuntime.context``: the
+task's workspace, allowed commands, time limit, network, command policy,
+extra protected files), so one compiled agent serves every task.
+
+The file work itself is synchronous and quick; it runs in a worker thread
+and is *shielded*: if the task is cancelled meanwhile, cancellation waits for
+the operation to finish, so nothing is written after a stop is reported.
+Commands are the exception: cancelling kills them (their whole process tree).
+Errors (sandbox refusals, missing files, bad arguments) come back to the
+model as a tool message starting with ``ERROR:``; they never raise into the
+run.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache, partial
 from typing import Any
 
-from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from langchain_core.tools.base import create_schema_from_function
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, ToolException, tool
 
+from ..context import TaskContext
 from . import commands, files
 from .workspace import Workspace, WorkspaceError
 
 
-@dataclass
-class ToolRecorder:
-    files_read: list[str] = field(default_factory=list)
-    files_written: list[str] = field(default_factory=list)
-    commands: list[dict[str, Any]] = field(default_factory=list)
-    tool_errors: list[str] = field(default_factory=list)
-    _lock: Any = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, kind: str, value: Any) -> None:
-        with self._lock:
-            target = getattr(self, kind)
-            if value not in target or kind in ("commands", "tool_errors"):
-                target.append(value)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"files_read": list(self.files_read), "files_written": list(self.files_written),
-                "commands": list(self.commands), "tool_errors": list(self.tool_errors)}
+def _workspace(runtime: ToolRuntime) -> Workspace:
+    context = runtime.context
+    return Workspace(getattr(context, "workspace", None) or ".",
+                     deny=tuple(getattr(context, "deny_files", ()) or ()))
 
 
-@dataclass(frozen=True)
-class ToolEnv:
-    ws: Workspace
-    recorder: ToolRecorder
-    allowed_commands: list[str]
-    command_timeout: float = commands.DEFAULT_TIMEOUT_S
+async def _call(runtime: ToolRuntime, work: Callable[..., str], *args: Any) -> str:
+    """``work(workspace, *args)`` off the event loop, to completion even when cancelled."""
 
+    def job() -> str:
+        return work(_workspace(runtime), *args)
 
-def list_files(env: ToolEnv, path: str = ".", recursive: bool = False) -> str:
-    """List files and directories under path (relative to the workspace). recursive=true
-    lists the whole tree; .git, node_modules, virtualenvs and build folders are skipped."""
-    return files.list_files(env.ws, path, recursive)
-
-
-def read_file(env: ToolEnv, path: str, start_line: int = 1, end_line: int | None = None) -> str:
-    """Read a text file with line numbers. start_line/end_line (1-based, inclusive) pick a
-    range; a range past the end of the file is clamped, never an error."""
-    out = files.read_file(env.ws, path, start_line, end_line)
-    env.recorder.add("files_read", env.ws.relative(env.ws.resolve(path)))
-    return out
-
-
-def search_in_code(env: ToolEnv, pattern: str, path: str = ".", regex: bool = False) -> str:
-    """Search files under path for pattern (literal text, or a regular expression when
-    regex=true). Returns file:line: text for each match."""
-    return files.search_in_code(env.ws, pattern, path, regex)
-
-
-def write_file(env: ToolEnv, path: str, content: str) -> str:
-    """Create or overwrite a file with content; parent directories are created."""
-    out = files.write_file(env.ws, path, content)
-    env.recorder.add("files_written", env.ws.relative(env.ws.resolve(path)))
-    return out
-
-
-def edit_file(env: ToolEnv, path: str, old: str, new: str) -> str:
-    """Replace the exact text old (it must occur exactly once) with new in a file."""
-    out = files.edit_file(env.ws, path, old, new)
-    env.recorder.add("files_written", env.ws.relative(env.ws.resolve(path)))
-    return out
-
-
-def create_directory(env: ToolEnv, path: str) -> str:
-    """Create a directory (and its parents). An existing directory is fine."""
-    return files.create_directory(env.ws, path)
-
-
-def run_command(env: ToolEnv, command: str) -> str:
-    """Run a program in the workspace root, without a shell (no pipes, no redirection).
-    Only the programs allowed for this agent may run. Returns the exit code and output."""
+    future = asyncio.get_running_loop().run_in_executor(None, job)
     try:
-        return commands.run_command(env.ws, command, env.allowed_commands, env.command_timeout)
-    finally:
-        env.recorder.add("commands", {"command": command})
-
-
-TOOLS: dict[str, Callable[..., str]] = {
-    fn.__name__: fn for fn in (list_files, read_file, search_in_code, write_file, edit_file,
-                               create_directory, run_command)
-}
-TOOL_FUNCTIONS: tuple[str, ...] = tuple(TOOLS)
-
-
-@cache
-def openai_schema(name: str) -> dict[str, Any]:
-    """The tool's OpenAI function schema, converted once: ``bind_tools`` accepts it as is."""
-    from langchain_core.utils.function_calling import convert_to_openai_tool  # noqa: PLC0415
-
-    return convert_to_openai_tool(StructuredTool(
-        name=name, description=(TOOLS[name].__doc__ or name).strip(), args_schema=_schema(name),
-        func=TOOLS[name]))
-
-
-@cache
-def _schema(name: str) -> Any:
-    return create_schema_from_function(name, TOOLS[name], filter_args=["env"],
-                                       parse_docstring=False)
-
-
-def _guarded(name: str, env: ToolEnv, **kwargs: Any) -> str:
-    try:
-        return TOOLS[name](env, **kwargs)
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])  # let a write in progress finish before the stop completes
+        raise
     except (WorkspaceError, OSError, UnicodeError) as exc:
         message = str(exc) if isinstance(exc, WorkspaceError) else f"{type(exc).__name__}: {exc}"
-        env.recorder.add("tool_errors", f"{name}: {message}")
         raise ToolException(message) from None
 
 
-def build_tools(names: list[str], ws: Workspace, allowed_commands: list[str],
-                recorder: ToolRecorder, command_timeout: float = commands.DEFAULT_TIMEOUT_S) -> list[BaseTool]:
-    """LangChain tools for ``names`` bound to this workspace; an unknown name is a ``KeyError``
-    (rows are validated on write, so that only happens if registry and schema disagree)."""
-    env = ToolEnv(ws, recorder, list(allowed_commands), command_timeout)
-    return [
-        StructuredTool(
-            name=name, description=(TOOLS[name].__doc__ or name).strip(), args_schema=_schema(name),
-            func=partial(_guarded, name, env),
-            handle_tool_error=lambda error: f"ERROR: {error}",
-            handle_validation_error=lambda error: f"ERROR: bad arguments: {error}",
-        )
-        for name in names
-    ]
+def _errors(error: Exception) -> str:
+    return f"ERROR: {error}"
+
+
+def _bad_arguments(error: Exception) -> str:
+    return f"ERROR: bad arguments: {error}"
+
+
+def _tool(func: Callable[..., Any]) -> BaseTool:
+    made = tool(func, parse_docstring=False)
+    made.description = inspect.cleandoc(func.__doc__ or func.__name__)
+    made.handle_tool_error = _errors
+    made.handle_validation_error = _bad_arguments
+    return made
+
+
+@_tool
+async def list_files(path: str = ".", recursive: bool = False, *, runtime: ToolRuntime[TaskContext]) -> str:
+    """List files and directories under path (relative to the workspace). recursive=true
+    lists the whole tree; .git, node_modules, virtualenvs and build folders are skipped."""
+    return await _call(runtime, files.list_files, path, recursive)
+
+
+@_tool
+async def read_file(path: str, start_line: int = 1, end_line: int | None = None, *,
+                    runtime: ToolRuntime[TaskContext]) -> str:
+    """Read a text file with line numbers. start_line/end_line (1-based, inclusive) pick a
+    range; a range past the end of the file is clamped, never an error."""
+    return await _call(runtime, files.read_file, path, start_line, end_line)
+
+
+@_tool
+async def search_in_code(pattern: str, path: str = ".", regex: bool = False, *,
+                         runtime: ToolRuntime[TaskContext]) -> str:
+    """Search files under path for pattern (literal text, or a regular expression when
+    regex=true). Returns file:line: text for each match."""
+    return await _call(runtime, files.search_in_code, pattern, path, regex)
+
+
+@_tool
+async def write_file(path: str, content: str, *, runtime: ToolRuntime[TaskContext]) -> str:
+    """Create or overwrite a file with content; parent directories are created."""
+    return await _call(runtime, files.write_file, path, content)
+
+
+@_tool
+async def edit_file(path: str, old: str, new: str, *, runtime: ToolRuntime[TaskContext]) -> str:
+    """Replace the exact text old (it must occur exactly once) with new in a file."""
+    return await _call(runtime, files.edit_file, path, old, new)
+
+
+@_tool
+async def create_directory(path: str, *, runtime: ToolRuntime[TaskContext]) -> str:
+    """Create a directory (and its parents). An existing directory is fine."""
+    return await _call(runtime, files.create_directory, path)
+
+
+@_tool
+async def run_command(command: str, *, runtime: ToolRuntime[TaskContext]) -> str:
+    """Run a program in the workspace root, without a shell (no pipes, no redirection), in a
+    sandbox where only the workspace is writable. Only the programs allowed for this agent
+    may run. Returns the exit code and output."""
+    context = runtime.context
+    allowed = list(getattr(context, "allowed_commands", ()) or ())
+    timeout = float(getattr(context, "command_timeout_s", commands.DEFAULT_TIMEOUT_S))
+    try:
+        # Not shielded like the file tools: cancelling the task kills the command's processes.
+        return await commands.run_command_async(
+            await asyncio.to_thread(_workspace, runtime), command, allowed, timeout,
+            allow_network=bool(getattr(context, "allow_network", False)),
+            policy=getattr(context, "command_policy", "sandbox"))
+    except (WorkspaceError, OSError) as exc:
+        message = str(exc) if isinstance(exc, WorkspaceError) else f"{type(exc).__name__}: {exc}"
+        raise ToolException(message) from None
+
+
+TOOLS: dict[str, BaseTool] = {
+    t.name: t for t in (list_files, read_file, search_in_code, write_file, edit_file,
+                        create_directory, run_command)
+}
+TOOL_FUNCTIONS: tuple[str, ...] = tuple(TOOLS)
+WRITING_TOOLS: frozenset[str] = frozenset({"write_file", "edit_file", "create_directory",
+                                           "run_command"})
+
+
+def tools_for(names: list[str]) -> list[BaseTool]:
+    """The tools an agent row lists, in its order; an unknown name is a ``KeyError`` (rows are
+    validated on write, so that only happens if registry and schema disagree)."""
+    return [TOOLS[name] for name in names]
+
+
+def openai_schema(name: str) -> dict[str, Any]:
+    """The tool's OpenAI function schema (what a model is shown)."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool  # noqa: PLC0415
+
+    return convert_to_openai_tool(TOOLS[name])
