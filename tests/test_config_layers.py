@@ -161,35 +161,41 @@ def codelab(*args: str, env: dict | None = None, cwd: Path = ROOT, stdin: str | 
                           input=stdin, env={**clean, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **(env or {})})
 
 
-def test_model_can_be_chosen_after_the_rows_exist(xdg, tmp_path):
-    """The issue's complaint: rows seeded with the default model, then the model is changed."""
-    env = {"XDG_CONFIG_HOME": str(xdg)}
-    assert codelab("agents", "update", "orchestrator", "-c", '{"routing_strategy": "llm"}',
-                   env=env).returncode == 0
-    no_model = codelab("run", "x", "-w", str(tmp_path), env=env)
-    assert no_model.returncode == 2 and "no usable model" in no_model.stderr
+def test_model_can_be_chosen_after_the_rows_exist(xdg, tmp_path, monkeypatch):
+    """The issue's complaint: rows seeded with the default model, then the model is changed.
+    The environment variable in a real process; the other ways in-process (same code)."""
+    from typer.testing import CliRunner
 
-    by_flag = codelab("run", "build it", "-w", str(tmp_path), "--model", SCRIPTED, "--json", env=env)
-    assert by_flag.returncode == 0, by_flag.stderr[-1500:]
+    from codelab_orchestrator.cli import app
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    runner = CliRunner()
+    repository().project_agents("local", "local")
+    repository().update("local", "local", "orchestrator", config={"routing_strategy": "llm"})
+    no_model = runner.invoke(app, ["run", "x", "-w", str(tmp_path)])
+    assert no_model.exit_code == 2 and "no usable model" in no_model.output
+
     by_env = codelab("run", "build it", "-w", str(tmp_path), "--json",
-                     env={**env, "CODELAB_MODEL": SCRIPTED})
+                     env={"XDG_CONFIG_HOME": str(xdg), "CODELAB_MODEL": SCRIPTED})
     assert by_env.returncode == 0, by_env.stderr[-1500:]
+    by_flag = runner.invoke(app, ["run", "build it", "-w", str(tmp_path), "--model", SCRIPTED, "--json"])
+    assert by_flag.exit_code == 0, by_flag.output[-1500:]
     write(tmp_path / ".codelab.toml", f'model = "{SCRIPTED}"\n')
-    by_file = codelab("run", "build it", "--json", env=env, cwd=tmp_path)  # workspace: the cwd
-    assert by_file.returncode == 0, by_file.stderr[-1500:]
+    monkeypatch.chdir(tmp_path)  # the workspace: the current directory
+    by_file = runner.invoke(app, ["run", "build it", "--json"])
+    assert by_file.exit_code == 0, by_file.output[-1500:]
     (tmp_path / ".codelab.toml").unlink()
 
-    set_model = codelab("agents", "set-model", SCRIPTED, env=env)
-    assert set_model.returncode == 0 and "model of orchestrator, architect, coder" in set_model.stdout
-    kept = codelab("run", "build it", "-w", str(tmp_path), "--json", env=env)
-    assert kept.returncode == 0, kept.stderr[-1500:]
-    one_role = codelab("agents", "set-model", "openai:gpt-4.1", "--role", "architect",
-                       env={**env, "CODELAB_MODEL": "x:y"})
-    assert "model of architect set to openai:gpt-4.1" in one_role.stdout
-    assert "env CODELAB_MODEL sets the model at run time over the rows" in one_role.stdout
-    rows = json.loads(codelab("agents", "list", "--json", env=env).stdout)
-    assert {r["name"]: r["config"]["model"] for r in rows}["architect"] == "openai:gpt-4.1"
-    assert {r["name"]: r["config"]["model"] for r in rows}["coder"] == SCRIPTED
+    set_model = runner.invoke(app, ["agents", "set-model", SCRIPTED])
+    assert set_model.exit_code == 0 and "model of orchestrator, architect, coder" in set_model.output
+    kept = runner.invoke(app, ["run", "build it", "--json"])
+    assert kept.exit_code == 0, kept.output[-1500:]
+    monkeypatch.setenv("CODELAB_MODEL", "x:y")
+    one_role = runner.invoke(app, ["agents", "set-model", "openai:gpt-4.1", "--role", "architect"])
+    assert "model of architect set to openai:gpt-4.1" in one_role.output
+    assert "env CODELAB_MODEL sets the model at run time over the rows" in one_role.output
+    rows = {r.name: r.config.model for r in repository().list("local", "local")}
+    assert rows["architect"] == "openai:gpt-4.1" and rows["coder"] == SCRIPTED
 
 
 def test_config_show_prints_values_and_sources(xdg, tmp_path):
