@@ -124,20 +124,21 @@ def test_unknown_revision_is_one_line():
 
 
 def test_db_downgrade_asks_first(tmp_path):
-    env = {"CODELAB_HOME": str(tmp_path / "home")}
-    assert codelab("agents", "list", env=env).returncode == 0  # 6 agents seeded
-    refused = one_line_error(codelab("db", "downgrade", env=env))
-    assert "its 6 agent(s)" in refused and "pass --yes to confirm" in refused
-    assert len(json.loads(codelab("agents", "list", "--json", env=env).stdout)) == 6
+    from codelab_orchestrator.project import repository
 
-    terminal = Terminal([CODELAB, "db", "downgrade"], env={**os.environ, **env})
+    repository().project_agents("local", "local")  # 6 agents (this test's CODELAB_HOME)
+    refused = one_line_error(codelab("db", "downgrade"))
+    assert "its 6 agent(s)" in refused and "pass --yes to confirm" in refused
+    assert len(repository().list("local", "local")) == 6
+
+    terminal = Terminal([CODELAB, "db", "downgrade"], env=dict(os.environ))
     terminal.expect("Continue? [y/N]")
     terminal.send("n")
     terminal.expect("nothing changed")
     assert terminal.wait() == 1
-    assert len(json.loads(codelab("agents", "list", "--json", env=env).stdout)) == 6
+    assert len(repository().list("local", "local")) == 6
 
-    done = codelab("db", "downgrade", "--yes", env=env)
+    done = codelab("db", "downgrade", "--yes")
     assert done.returncode == 0 and "database at revision None" in done.stdout
 
 

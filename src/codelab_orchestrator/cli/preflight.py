@@ -28,10 +28,11 @@ class NoModelError(RuntimeError):
 def check_models(context: Context) -> None:
     """Fail early, with what to set, when the project cannot run: no enabled specialist,
     or models that cannot be created."""
-    from ..models import ModelConfigurationError, get_chat_model  # noqa: PLC0415
     from ..project import load_project  # noqa: PLC0415
 
-    project = load_project(context)
+    project = load_project(context)  # the database first: it fails before LangChain is imported
+    from ..models import ModelConfigurationError, get_chat_model  # noqa: PLC0415
+
     if not project.enabled_roles:
         raise ValueError(f"no enabled specialist agent in {context.user_id}/{context.project_id}: "
                          "enable one with `codelab agents update NAME --status ready`")

@@ -32,11 +32,12 @@ def list_sessions(
     """Sessions, newest first: thread, created, last request, plan status."""
     from rich.table import Table  # noqa: PLC0415 - commands import what they use: fast --help
 
-    from ..agents.attempt import is_attempt_thread  # noqa: PLC0415
     from ..persistence import open_checkpointer  # noqa: PLC0415
 
     rows: list[dict[str, Any]] = []
     with open_checkpointer() as saver:
+        from ..agents.attempt import is_attempt_thread  # noqa: PLC0415 - once the database answered
+
         first_seen: dict[str, str] = {}
         latest: dict[str, Any] = {}
         for item in saver.list(None):

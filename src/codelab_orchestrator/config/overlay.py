@@ -10,10 +10,12 @@ wins; inside a layer, ``[models]`` for the agent's role beats ``model``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..persistence.repository import AgentRecord
 from .layers import ORCHESTRATION_KEYS, Layer
+
+if TYPE_CHECKING:
+    from ..persistence.repository import AgentRecord
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from typing import TYPE_CHECKING
 
 from .errors import connect_timeout, unavailable
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
+
+if TYPE_CHECKING:  # LangGraph is imported when a saver is made, after the database answered
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 _setup_done: set[str] = set()
 # What PostgresSaver needs of its connections (autocommit for CREATE INDEX CONCURRENTLY,
@@ -29,6 +31,8 @@ _setup_lock = threading.Lock()
 
 
 def strict_serde() -> JsonPlusSerializer:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer  # noqa: PLC0415
+
     return JsonPlusSerializer(allowed_msgpack_modules=None)
 
 
@@ -93,11 +97,11 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
     """A ready-to-use synchronous saver for ``url`` (default :func:`checkpoint_url`)."""
     url = url or checkpoint_url()
     if is_postgres(url):
+        _probe_postgres(url)
         from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
-        _probe_postgres(url)
         pool = ConnectionPool(
             libpq_url(url),
             min_size=1,
@@ -113,9 +117,9 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             pool.close()
         return
 
+    conn = _open_sqlite(url)
     from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
 
-    conn = _open_sqlite(url)
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
@@ -157,9 +161,16 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
     import aiosqlite  # noqa: PLC0415
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver  # noqa: PLC0415
 
-    conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
+    target = _sqlite_target(url)
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
+        conn = await aiosqlite.connect(target, timeout=30)
+    except sqlite3.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+    try:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            raise unavailable("sessions", url, _setting(), exc) from None
         await conn.execute("PRAGMA busy_timeout=30000")
         await conn.execute("PRAGMA synchronous=NORMAL")
         async_saver = AsyncSqliteSaver(conn, serde=strict_serde())
