@@ -26,7 +26,6 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.panel import Panel
 
 from ..context import Context
@@ -144,6 +143,8 @@ def report(values: dict, console: Console, as_json: bool, thread: str) -> int:
         print(json.dumps({"event": "final", "thread_id": thread, **final.model_dump(mode="json")},
                          ensure_ascii=False), flush=True)
     else:
+        from rich.markdown import Markdown  # noqa: PLC0415 - Markdown and Pygments: only at the end
+
         style = {"completed": "green", "failed": "red"}.get(final.status, "yellow")
         console.print(Panel(Markdown(final.text or "(empty)"), title=f"{final.status}",
                             border_style=style))
