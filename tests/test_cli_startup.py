@@ -91,3 +91,12 @@ def test_help_is_fast_relative_to_a_bare_interpreter():
         f"`codelab --help` took {statistics.median(help_):.3f}s = {ratio:.1f}x `python -c pass` "
         f"({statistics.median(bare):.3f}s); budget {HELP_BUDGET_RATIO}x. Something in cli/ imports "
         "a heavy module at the top: run `python -X importtime -c 'import codelab_orchestrator.cli'`")
+
+
+def test_readme_shows_the_current_help():
+    readme = (ROOT / "README.md").read_text()
+    result = subprocess.run([CODELAB, "--help"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "COLUMNS": "90", "NO_COLOR": "1"})
+    shown = "\n".join(line.rstrip() for line in result.stdout.strip("\n").splitlines())
+    assert shown in readme, ("README's `codelab --help` is out of date: paste "
+                             "`COLUMNS=90 NO_COLOR=1 codelab --help | sed 's/ *$//'` into it")

@@ -20,8 +20,8 @@ from .options import (
     workspace_path,
 )
 
-app = typer.Typer(help="Effective settings: flags > .codelab.toml > user config file > "
-                       "environment > agent rows.", no_args_is_help=True)
+app = typer.Typer(help="Effective settings and where each comes from (flags, .codelab.toml, "
+                       "user config, environment, agent rows).", no_args_is_help=True)
 
 
 def _scope_source(flag: str | None, var: str) -> str:
@@ -41,8 +41,10 @@ def show(
     routing: RoutingOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print every effective setting and its source: a flag, a file, a variable, an agent row
-    or the default. Takes the same flags as `codelab run`."""
+    """Print every effective setting and its source.
+
+    A source is a flag, .codelab.toml, the user config file, a CODELAB_* variable, an agent
+    row or the default. Takes the same flags as `codelab run`, to show what such a run uses."""
     from .. import config  # noqa: PLC0415 - pydantic, SQLAlchemy: only when used
     from ..context import Context  # noqa: PLC0415
     from ..persistence import AgentRepository, pick_orchestrator  # noqa: PLC0415

@@ -32,8 +32,10 @@ def demo(
              "It is kept afterwards.", show_default=False)] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the real graph on a sample project with a built-in scripted model (no network, no key).
-    The sample project and its session are kept; the end shows how to go on with your own."""
+    """See the whole flow on a sample project, offline (a built-in scripted model).
+
+    The graph, tools and checkpoints are real; the sample project and its session are kept,
+    and the end shows how to go on with your own project."""
     root = _demo_root(directory)
     workspace, home = root / "project", root / ".codelab"
     shutil.copytree(SAMPLE, workspace, ignore=shutil.ignore_patterns("__pycache__"))

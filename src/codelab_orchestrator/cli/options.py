@@ -21,7 +21,8 @@ class Routing(StrEnum):
 
 
 WorkspaceOption = Annotated[Path | None, typer.Option(
-    "--workspace", "-w", help="Project directory (default: $CODELAB_WORKSPACE, else '.').",
+    "--workspace", "-w", help="Project directory (default: the session's; for a new session "
+                              "$CODELAB_WORKSPACE, else the current directory).",
     show_default=False)]
 OrchestratorOption = Annotated[str | None, typer.Option(
     help="Orchestrator row to use (default: the settings' `orchestrator`, else the project's "

@@ -62,8 +62,10 @@ def run(
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a request with live progress. Exit 0 done, 1 plan failed, 2 bad usage or config,
-    3 waiting for approval, 130 stopped with Ctrl-C (resumable)."""
+    """Run a request with live progress.
+
+    Exit 0 done, 1 plan failed, 2 bad usage or config, 3 waiting for approval, 130 stopped
+    with Ctrl-C (resumable)."""
     if plan_only and yes:
         fail("--plan-only stops before anything runs; --yes would approve it: use one of them")
     text = read_request(request, file)
@@ -94,8 +96,9 @@ def resume(
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a session where it stopped (Ctrl-C, a crash) or answer its approval. It works
-    in the session's own workspace, whatever the current directory."""
+    """Continue a session where it stopped (Ctrl-C, a crash), or answer its approval.
+
+    It works in the session's own workspace, whatever the current directory."""
     if answer is not None and approval.parse_answer(answer) is None:
         approval.check_plan_file(Path(answer.strip()[1:]))  # readable JSON, before any work
     if (thread is None) == (not last):

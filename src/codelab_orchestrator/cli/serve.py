@@ -32,8 +32,9 @@ def serve(
                                           "process may act as any user. Local development only.")] = False,
     reload: Annotated[bool, typer.Option(help="Reload on code changes.")] = False,
 ) -> None:
-    """Serve the graph over HTTP and for LangGraph Studio with `langgraph dev`
-    (bearer-token auth, analytics, version check and tracing off)."""
+    """Serve the graph over HTTP (and LangGraph Studio) with `langgraph dev`.
+
+    Bearer-token auth; analytics, version check and tracing off. Stops if the port is taken."""
     from ..server.origins import OriginConfigError, allowed_origins  # noqa: PLC0415
     from ..server.roots import ROOTS_ENV  # noqa: PLC0415
 
