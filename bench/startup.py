@@ -17,7 +17,11 @@ first model call (LangChain, LangGraph, the OpenAI client, SQLAlchemy): the floo
 Prints median and min per command, and the ratio of medians to ``python -c pass``. On a
 shared machine, min is the closer estimate of the uncontended time.
 
-Usage: python bench/startup.py [--rounds 10]
+With ``--baseline SRC`` the codelab rows are measured a second time, interleaved, with
+another source tree first on ``PYTHONPATH`` (e.g. an older commit: ``git archive COMMIT src |
+tar -x -C /tmp/before``), so before and after share the same machine load.
+
+Usage: python bench/startup.py [--rounds 10] [--baseline /tmp/before/src]
 """
 
 from __future__ import annotations
@@ -82,9 +86,27 @@ class FirstCall:
         return elapsed
 
 
+def codelab_commands(label: str, env: dict[str, str], probe: FirstCall, workspace: Path) -> dict:
+    llm_env = {**env, "CODELAB_PROJECT": "llm"}
+    hybrid_env = {**env, "CODELAB_PROJECT": "hybrid"}
+    # Seed both projects (first use migrates and seeds: not what is measured).
+    subprocess.run([CODELAB, "agents", "update", "orchestrator", "-c", '{"routing_strategy": "llm"}'],
+                   env=llm_env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([CODELAB, "agents", "list"], env=hybrid_env, check=True, stdout=subprocess.DEVNULL)
+    run = [CODELAB, "run", "explain what main.py does", "-w", str(workspace), "--json"]
+    return {
+        f"{label}codelab --help": lambda: timed([CODELAB, "--help"], env),
+        f"{label}codelab run --no-such-flag": lambda: timed([CODELAB, "run", "--no-such-flag"], env),
+        f"{label}run: first model call (llm routing)": lambda: probe.time_to_first_call(run, llm_env),
+        f"{label}run: first model call (hybrid routing)":
+            lambda: probe.time_to_first_call(run, hybrid_env),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--baseline", type=Path, help="another tree's src/, measured alongside")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="codelab-bench-"))
     workspace = home / "ws"
@@ -93,35 +115,31 @@ def main() -> None:
     with probe.server:
         env = {**os.environ, "CODELAB_HOME": str(home), "OPENAI_BASE_URL": probe.server.url,
                "OPENAI_API_KEY": "bench", "CODELAB_MODEL": "openai:gpt-bench",
-               "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false"}
-        for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL", "CODELAB_WORKSPACE"):
+               "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false",
+               "XDG_CONFIG_HOME": str(home / "xdg")}  # no user config file
+        for var in [k for k in env if k.startswith("CODELAB_") and k not in ("CODELAB_HOME", "CODELAB_MODEL")]:
             env.pop(var, None)
-        llm_env = {**env, "CODELAB_PROJECT": "llm"}
-        hybrid_env = {**env, "CODELAB_PROJECT": "hybrid"}
-        # Seed both projects (first use migrates and seeds: not what is measured).
-        subprocess.run([CODELAB, "agents", "update", "orchestrator", "-c",
-                        '{"routing_strategy": "llm"}'], env=llm_env, check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([CODELAB, "agents", "list"], env=hybrid_env, check=True,
-                       stdout=subprocess.DEVNULL)
-        run = [CODELAB, "run", "explain what main.py does", "-w", str(workspace), "--json"]
+        env.pop("DATABASE_URL", None)
         commands = {
             "python -c pass": lambda: timed([sys.executable, "-c", "pass"], env),
             "floor: import the libraries a run needs": lambda: timed([sys.executable, "-c", FLOOR], env),
-            "codelab --help": lambda: timed([CODELAB, "--help"], env),
-            "codelab run --no-such-flag": lambda: timed([CODELAB, "run", "--no-such-flag"], env),
-            "run: first model call (llm routing)": lambda: probe.time_to_first_call(run, llm_env),
-            "run: first model call (hybrid routing)": lambda: probe.time_to_first_call(run, hybrid_env),
         }
+        trees = [("", env)]
+        if args.baseline:
+            baseline_env = {**env, "PYTHONPATH": str(args.baseline.resolve()),
+                            "CODELAB_HOME": str(home / "baseline")}
+            trees.append(("baseline: ", baseline_env))
+        for label, tree_env in trees:
+            commands.update(codelab_commands(label, tree_env, probe, workspace))
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.rounds):
             for name, measure in commands.items():
                 samples[name].append(measure())
     floor = statistics.median(samples["python -c pass"])
-    print(f"{'command':42} {'median s':>9} {'min s':>7} {'x pass':>7}")
+    print(f"{'command':52} {'median s':>9} {'min s':>7} {'x pass':>7}")
     for name, values in samples.items():
         median = statistics.median(values)
-        print(f"{name:42} {median:9.3f} {min(values):7.3f} {median / floor:7.1f}")
+        print(f"{name:52} {median:9.3f} {min(values):7.3f} {median / floor:7.1f}")
 
 
 if __name__ == "__main__":

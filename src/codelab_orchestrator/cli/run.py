@@ -72,6 +72,7 @@ def run(
     context = _context(workspace, user, project, orchestrator,
                        run_overrides(model, max_parallel, routing, plan_only))
     if thread is None:  # a new session: check it all before the graph is even imported
+        workspace_path(workspace)
         preflight(context.with_defaults())
     from langchain_core.messages import HumanMessage  # noqa: PLC0415 - fast --help
 
@@ -115,7 +116,7 @@ def _context(workspace: Path | None, user: str | None, project: str | None,
     from .. import config  # noqa: PLC0415
 
     given = workspace_path(workspace) if workspace is not None else None
-    config.layers(given or workspace_path(None), overrides, FLAGS)  # a bad setting: one line, exit 2
+    config.layers(given, overrides, FLAGS)  # a bad flag, variable or file: one line, exit 2
     return Context(user_id=user or "", project_id=project or "",
                    workspace=str(given) if given is not None else "",
                    orchestrator=orchestrator, overrides=overrides or None)
@@ -126,7 +127,6 @@ def preflight(context: Context) -> None:
     session this runs before the graph is imported, so a wrong setting fails fast."""
     from .preflight import NoModelError, check_models  # noqa: PLC0415
 
-    workspace_path(Path(context.workspace))
     with user_errors():
         try:
             check_models(context)

@@ -207,15 +207,14 @@ def check_numeric_env(environ: dict[str, str] | None = None) -> None:
             raise SettingsError(f"{var}={raw!r} must be at least {kind(minimum)}")
 
 
-def layers(workspace: str | Path, overrides: dict[str, Any] | None = None,
+def layers(workspace: str | Path | None, overrides: dict[str, Any] | None = None,
            flags: dict[str, str] | None = None) -> list[Layer]:
-    """Every layer above the rows, highest first."""
-    return [
-        run_layer(overrides, flags),
-        file_layer("project file", project_config_path(workspace), PROJECT_FILE, PROJECT_KEYS),
-        file_layer("user file", user_config_path(), "user config"),
-        env_layer(),
-    ]
+    """Every layer above the rows, highest first (no project file when ``workspace`` is None:
+    not known yet, as when a session is resumed from elsewhere)."""
+    project = (file_layer("project file", project_config_path(workspace), PROJECT_FILE, PROJECT_KEYS)
+               if workspace is not None else Layer("project file"))
+    return [run_layer(overrides, flags), project,
+            file_layer("user file", user_config_path(), "user config"), env_layer()]
 
 
 _cache: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
