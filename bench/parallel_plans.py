@@ -2,7 +2,7 @@
 
 50 random DAGs of 6-30 tasks; each task's scripted model sleeps a log-normal
 duration (median 0.3 s). Every plan runs through the real graph with a
-SqliteSaver checkpointer and ``durability="sync"``, twice: one slot per task
+AsyncSqliteSaver checkpointer and ``durability="sync"``, twice: one slot per task
 (>= any width), and max_parallel = 3. Printed side by side:
 
 - wall / critical path (the longest chain of durations), full width
@@ -17,6 +17,7 @@ Usage: python bench/parallel_plans.py [--plans 50] [--seed 7]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import heapq
 import math
 import os
@@ -24,18 +25,18 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 
 from langchain_core.messages import HumanMessage
 
 os.environ.setdefault("CODELAB_HOME", tempfile.mkdtemp(prefix="codelab-bench-"))
 os.environ["CODELAB_MODEL"] = "scripted:bench"
+WORKSPACE = tempfile.mkdtemp(prefix="codelab-bench-ws-")
 
 from codelab_orchestrator.context import Context  # noqa: E402
 from codelab_orchestrator.graph import build_graph  # noqa: E402
 from codelab_orchestrator.models import ScriptedChatModel, register_model  # noqa: E402
-from codelab_orchestrator.persistence import open_checkpointer  # noqa: E402
+from codelab_orchestrator.persistence import open_async_checkpointer  # noqa: E402
 from codelab_orchestrator.project import repository  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -85,16 +86,19 @@ def waves(tasks: list[dict], durations: dict[str, float]) -> float:
     return sum(per_wave.values())
 
 
-def run_plan(graph, tasks, durations, max_parallel: int) -> float:
+async def run_plan(graph, tasks, durations, max_parallel: int) -> float:
+    async def task(request):
+        await asyncio.sleep(durations[task_id_of(request)])
+        return "ok"
+
     script = Script(classification={"agent": "architect", "is_atomic": False},
-                    plans=[{"goal": "bench", "tasks": tasks}],
-                    task=lambda req: time.sleep(durations[task_id_of(req)]) or "ok")
+                    plans=[{"goal": "bench", "tasks": tasks}], task=task)
     register_model("scripted:bench", ScriptedChatModel(script=script))
-    context = Context(user_id="bench", project_id="bench")
+    context = Context(user_id="bench", project_id="bench", workspace=WORKSPACE)
     repository().update("bench", "bench", "orchestrator", config={"max_parallel_agents": max_parallel})
-    out = graph.invoke({"messages": [HumanMessage("run the plan")]},
-                       {"configurable": {"thread_id": uuid.uuid4().hex}},
-                       context=context, durability="sync")
+    out = await graph.ainvoke({"messages": [HumanMessage("run the plan")]},
+                              {"configurable": {"thread_id": uuid.uuid4().hex}},
+                              context=context, durability="sync")
     plan = out["plan"]
     assert plan.status == "completed", plan.notes
     return max(t.finished_at for t in plan.tasks).timestamp() - min(t.started_at for t in plan.tasks).timestamp()
@@ -104,7 +108,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def main() -> None:
+async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--plans", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
@@ -115,13 +119,13 @@ def main() -> None:
         "routing_strategy": "llm", "max_plan_tasks": 50, "approval_threshold_tasks": 100,
         "approval_threshold_cost": 1000})
     full, three, wave, overhead = [], [], [], []
-    with open_checkpointer() as saver:
+    async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
         for i in range(args.plans):
             tasks, durations = random_dag(rng)
             cp = critical_path(tasks, durations)
-            wall_full = run_plan(graph, tasks, durations, len(tasks))  # >= any width
-            wall_three = run_plan(graph, tasks, durations, 3)
+            wall_full = await run_plan(graph, tasks, durations, len(tasks))  # >= any width
+            wall_three = await run_plan(graph, tasks, durations, 3)
             full.append(wall_full / cp)
             three.append(wall_three / finish_times(tasks, durations, 3))
             wave.append(waves(tasks, durations) / cp)
@@ -137,4 +141,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

@@ -73,7 +73,7 @@ def test_run_with_live_table_through_typer(monkeypatch, tmp_path):
     result = runner.invoke(app, ["run", "build the thing", "-w", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "classified" in result.output and "completed" in result.output
-    assert re.search(r"\ba\s+│\s+coder\s+│\s+done", result.output)
+    assert re.search(r"\ba\s+coder\s+done\s", result.output)
 
 
 def test_approval_waits_then_resume_answers(monkeypatch, tmp_path):

@@ -274,3 +274,62 @@ def test_checkpoints_stay_small_for_a_30_task_plan_with_5kb_results(run_in):
     assert max(sizes) < 64 * 1024
     assert sum(sizes) + writes < 1024 * 1024
     assert sqlite_path(checkpoint_url()).stat().st_size < 1024 * 1024
+
+
+def test_a_secret_in_a_reply_is_redacted_in_results_events_and_checkpoints(run_in, monkeypatch):
+    secret = "sk-live-0123456789abcdef"
+    monkeypatch.setenv("PAYMENT_API_KEY", secret)
+    run_in.use(Script(task=lambda request: f"the key is {secret}, done"))
+    out = run_in.send("show me the key")
+    assert secret not in out["final"].text and "[REDACTED:PAYMENT_API_KEY]" in out["final"].text
+    assert secret not in str(run_in.events)
+    stored = run_in.saver.storage, run_in.saver.writes, run_in.saver.blobs
+    assert secret.encode() not in repr(stored).encode()
+    for thread in {k for k in run_in.saver.storage}:
+        for ns in run_in.saver.storage[thread].values():
+            for checkpoint, metadata, _ in ns.values():
+                assert secret.encode() not in checkpoint[1] and secret.encode() not in metadata[1]
+
+
+def test_a_runaway_tool_loop_stops_at_max_model_calls_per_task(run_in):
+    def loop(request):
+        return AIMessage(content="", tool_calls=[{"name": "list_files", "args": {},
+                                                  "id": f"call-{time.monotonic_ns()}"}])
+
+    run_in.use(Script(task=loop), max_model_calls_per_task=4, max_task_attempts=1)
+    run_in.agent("debug", status="disabled")
+    out = run_in.send("look around")
+    task = out["plan"].tasks[0]
+    assert task.status == "failed" and "max_model_calls_per_task=4" in task.error
+    assert run_in.script.counts["task"] == 4
+
+
+@pytest.mark.parametrize("answer", ["approve", "reject"])
+def test_a_command_needing_approval_pauses_the_task_and_asks_through_the_session(run_in, answer):
+    """command_policy=approve: the task's run_command interrupts inside the task; the session
+    surfaces it, and the person's answer reaches the very tool call that asked."""
+    def task(request):
+        results = [m for m in request.messages if isinstance(m, ToolMessage)]
+        if not results:
+            return AIMessage(content="", tool_calls=[{
+                "name": "run_command", "id": "call-1",
+                "args": {"command": "python3 -c \"open('ran.txt', 'w').write('yes')\""}}])
+        return f"command said: {results[-1].content}"
+
+    run_in.use(Script(task=task), command_policy="approve")
+    run_in.agent("coder", config={"allowed_commands": ["python3"]})
+    run_in.send("run the script")
+    state = run_in.state()
+    request = state.interrupts[0].value
+    assert request["type"] == "task_input" and request["task_id"] == "t1"
+    assert request["request"]["type"] == "command_approval"
+    assert "python3" in request["request"]["command"]
+    assert files(run_in.workspace) == []
+    assert "input_required" in run_in.names()
+    out = run_in.resume(answer)
+    assert out["final"].status == "completed"
+    if answer == "approve":
+        assert (run_in.workspace / "ran.txt").read_text() == "yes"
+        assert out["plan"].tasks[0].attempts == 1
+    else:
+        assert files(run_in.workspace) == [] and "did not approve" in out["final"].text

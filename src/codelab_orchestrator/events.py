@@ -1,4 +1,6 @@
-"""Custom stream events (``stream_mode="custom"``), one per orchestration decision."""
+"""Custom stream events (``stream_mode="custom"``), one per orchestration decision.
+
+Every event passes through secret redaction: a key a tool printed never reaches a client."""
 
 from __future__ import annotations
 
@@ -7,9 +9,12 @@ from typing import Any
 
 from langgraph.config import get_stream_writer
 
+from .tools.redaction import redact_value
+
 EVENTS = (
     "classified", "switch_agent", "plan_created", "approval_required", "task_started",
-    "task_done", "task_failed", "task_retry", "task_cancelled", "replanned", "plan_completed",
+    "task_done", "task_failed", "task_retry", "task_cancelled", "input_required", "replanned",
+    "plan_completed",
     # from inside a task's run (forwarded with plan_id, task_id, agent and attempt):
     "model_call", "tool_called", "tool_result",
 )
@@ -23,5 +28,5 @@ def emit(event: str, *, plan_id: str | None = None, task_id: str | None = None,
         writer = get_stream_writer()
     except RuntimeError:
         return
-    writer({"event": event, "plan_id": plan_id, "task_id": task_id, "agent": agent,
-            "timestamp": time.time(), **data})
+    writer(redact_value({"event": event, "plan_id": plan_id, "task_id": task_id, "agent": agent,
+                         "timestamp": time.time(), **data}))

@@ -35,6 +35,8 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_stream_writer
+from langgraph.runtime import RunControl
+from langgraph.types import Command
 
 from ..context import TaskContext
 from ..persistence import AgentRecord, OrchestratorConfig
@@ -77,6 +79,7 @@ class Attempt:
     goal: str
     dependencies: tuple[Task, ...]
     workspace: str
+    resume: Any = None  # a person's answer to what the attempt asked (its interrupt)
 
     @property
     def key(self) -> str:
@@ -101,8 +104,12 @@ class Attempt:
             deny_files=tuple(config.deny_files))
 
 
-async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> TaskOutcome:
-    """Run (or continue, or read back) ``attempt``; raise to report its failure."""
+async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None,
+                      control: RunControl | None = None) -> TaskOutcome:
+    """Run (or continue, or read back) ``attempt``; raise to report its failure.
+
+    ``control`` is the session run's: a drain requested there stops the attempt at its next
+    step boundary too (before another model or tool call starts), checkpointed."""
     agent = specialist_agent(attempt.agent, attempt.settings)
     if saver is not None:
         agent = agent.copy(update={"checkpointer": saver})
@@ -112,21 +119,28 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> Ta
         "run_name": f"{attempt.task.id} ({attempt.agent.name})",
         "recursion_limit": 4 * attempt.settings.max_model_calls_per_task + 10,
     }
-    payload: dict[str, Any] | None = None
+    payload: Any = None
     if saver is not None:
         before = await agent.aget_state(config)
         if before.values.get("messages"):
             if not before.next:
                 return outcome_of(before.values["messages"])  # finished before a crash
+            if attempt.resume is not None and before.interrupts:
+                payload = Command(resume=attempt.resume)
         else:
             payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
     else:
         payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
-    forward = get_stream_writer()
+    try:
+        forward = get_stream_writer()
+    except RuntimeError:  # run outside a graph (tests, scripts): nobody to tell
+        def forward(_: Any) -> None:
+            return None
     values: dict[str, Any] = {}
     async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
                                            stream_mode=["custom", "values", "updates"],
-                                           durability="sync" if saver is not None else None):
+                                           durability="sync" if saver is not None else None,
+                                           control=control):
         if mode == "custom" and isinstance(chunk, dict):
             forward({**chunk, **attempt.tags})
         elif mode == "values" and isinstance(chunk, dict):

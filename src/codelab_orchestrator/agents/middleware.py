@@ -6,7 +6,9 @@
   session's stream, tagged with plan, task and agent).
 - :class:`ToolOutputCap` cuts every tool output to a size a model can use,
   saying so and how to get the rest, so one ``read_file`` of a huge file
-  cannot fill the context.
+  cannot fill the context (and redacts secret values, error messages included).
+- :class:`RedactSecrets` takes secret values out of the model's own replies.
+- :class:`ModelCallLimit` stops a task that keeps calling the model.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ToolCallRequest
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.types import Command
 
 from ..events import emit
+from ..tools.redaction import redact
 
 ARG_PREVIEW_CHARS = 200
 
@@ -58,6 +61,53 @@ class ActivityEvents(AgentMiddleware):
         return result
 
 
+class ModelCallLimitError(RuntimeError):
+    """A task used up its model calls without a final answer."""
+
+
+class ModelCallLimit(AgentMiddleware):
+    """At most ``limit`` model calls per attempt, counted from the conversation itself (so a
+    resumed attempt keeps its count). A wrapper, unlike LangChain's ``ModelCallLimitMiddleware``
+    whose before/after hooks add two checkpointed steps to every model call."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        made = sum(1 for m in request.messages if isinstance(m, AIMessage))
+        if made >= self.limit:
+            raise ModelCallLimitError(
+                f"stopped after {made} model calls without a final answer "
+                f"(max_model_calls_per_task={self.limit})")
+        return await handler(request)
+
+
+class RedactSecrets(AgentMiddleware):
+    """The model's replies with this process's secret values replaced before they are
+    checkpointed, streamed or returned (tool outputs are redacted by the tools)."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        response = await handler(request)
+        messages = getattr(response, "result", None)
+        if isinstance(messages, list):
+            response.result = [_redacted(m) for m in messages]
+        return response
+
+
+def _redacted(message: Any) -> Any:
+    content = getattr(message, "content", None)
+    if isinstance(content, str):
+        clean = redact(content)
+        if clean != content:
+            return message.model_copy(update={"content": clean})
+    return message
+
+
 class ToolOutputCap(AgentMiddleware):
     """Every tool output cut at ``max_chars`` with a note on where the rest is."""
 
@@ -73,8 +123,9 @@ class ToolOutputCap(AgentMiddleware):
         if not isinstance(result, ToolMessage) or not isinstance(result.content, str):
             return result
         text = result.content
+        text = redact(text)
         if len(text) <= self.max_chars:
-            return result
+            return result.model_copy(update={"content": text}) if text != result.content else result
         where = ("read the file in parts with start_line/end_line"
                  if request.tool_call["name"] == "read_file" else "narrow the request")
         note = (f"\n... [output cut at {self.max_chars} of {len(text)} characters; "

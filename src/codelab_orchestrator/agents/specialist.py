@@ -3,7 +3,7 @@
 Model, temperature, max_tokens and system prompt come from the row (the
 role's default prompt when empty); the tools are the row's list; middleware
 replaces the hand-written loop of before: a model-call limit per attempt
-(``max_model_calls_per_task``), tool errors returned to the model as tool
+(``max_model_calls_per_task``, as a wrapper: no extra checkpointed step), tool errors returned to the model as tool
 messages (the tools do that themselves), a cap on every tool output, old
 tool results cleared when the context grows, and activity events.
 
@@ -22,7 +22,6 @@ from langchain.agents.middleware import (
     AgentState,
     ClearToolUsesEdit,
     ContextEditingMiddleware,
-    ModelCallLimitMiddleware,
 )
 from langchain_core.messages import AnyMessage
 from langgraph.channels.delta import DeltaChannel
@@ -34,7 +33,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
-from .middleware import ActivityEvents, ToolOutputCap
+from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -69,8 +68,8 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
             ActivityEvents(),
-            ModelCallLimitMiddleware(thread_limit=settings.max_model_calls_per_task,
-                                     exit_behavior="error"),
+            RedactSecrets(),
+            ModelCallLimit(settings.max_model_calls_per_task),
             ToolOutputCap(settings.max_tool_output_chars),
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),

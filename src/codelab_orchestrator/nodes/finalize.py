@@ -23,6 +23,7 @@ from ..context import Context
 from ..events import emit
 from ..prompts.finalize import render_answer
 from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
+from ..tools.redaction import redact
 
 STOP_REASONS = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}
 
@@ -49,7 +50,7 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
     if status == "completed" and len(done) == 1:  # the answer is that task's whole result
         whole = await whole_result(config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER),
                                    done[0])
-    text = render_answer(final_plan.goal, status, final_plan.tasks, summary, whole)
+    text = redact(render_answer(final_plan.goal, status, final_plan.tasks, summary, whole))
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
     return {"plan": plan.with_tasks(closed, status=status),

@@ -66,8 +66,23 @@ def _compiled(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | Non
     return re.compile("|".join(re.escape(v) for v in alternatives)), values
 
 
+_seen: tuple[int, tuple[re.Pattern[str] | None, dict[str, str]]] | None = None
+
+
+def _fingerprint() -> int:
+    """A cheap hash of the environment (its raw dict, hashed in C; no per-variable decoding)."""
+    raw = getattr(os.environ, "_data", None)
+    return hash(tuple(raw.items())) if isinstance(raw, dict) else hash(tuple(os.environ.items()))
+
+
 def _current() -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    return _compiled(tuple(sorted(secret_values().items())))
+    """The pattern for the environment's secrets, recomputed only when the environment changed:
+    ``redact`` runs on every event and tool output."""
+    global _seen
+    fingerprint = _fingerprint()
+    if _seen is None or _seen[0] != fingerprint:
+        _seen = (fingerprint, _compiled(tuple(sorted(secret_values().items()))))
+    return _seen[1]
 
 
 def redact(text: str) -> str:
