@@ -57,7 +57,7 @@ def test_run_json_in_a_subprocess_then_sessions(tmp_path):
     assert parsed[-1]["status"] == "completed" and parsed[-1]["thread_id"] == "t-json"
 
     listed = json.loads(codelab("sessions", "list", "--json", env=env).stdout)
-    assert [(s["thread_id"], s["plan_status"], s["last_request"]) for s in listed] == [
+    assert [(s["thread_id"], s["state"], s["last_request"]) for s in listed] == [
         ("t-json", "completed", "build the thing")]
     shown = json.loads(codelab("sessions", "show", "t-json", "--json", env=env).stdout)
     assert [t["status"] for t in shown["plan"]["tasks"]] == ["done"] * 3

@@ -20,9 +20,11 @@ from .common import (
     UserOption,
     console,
     fail,
+    scope,
     user_errors,
 )
 from .inputs import read_request
+from .leases import WaitOption
 from .options import (
     FLAGS,
     MaxParallelOption,
@@ -60,12 +62,13 @@ def run(
         "--plan-only", help="Print the plan and its cost estimate, run nothing; approve it later "
                             "with `codelab resume THREAD --answer approve`.")] = False,
     yes: YesOption = False,
+    wait: WaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run a request with live progress.
 
-    Exit 0 done, 1 plan failed, 2 bad usage or config, 3 waiting for approval, 130 stopped
-    with Ctrl-C (resumable)."""
+    Exit 0 done, 1 plan failed, 2 bad usage or config, 3 waiting for approval, 4 the session
+    is running elsewhere, 130 stopped with Ctrl-C (resumable)."""
     if plan_only and yes:
         fail("--plan-only stops before anything runs; --yes would approve it: use one of them")
     text = read_request(request, file)
@@ -77,7 +80,7 @@ def run(
     from langchain_core.messages import HumanMessage  # noqa: PLC0415 - fast --help
 
     payload = {"messages": [HumanMessage(text)]}
-    code = _session(thread or uuid.uuid4().hex[:12], context, payload, as_json, yes)
+    code = _session(thread or uuid.uuid4().hex[:12], context, payload, as_json, yes, wait=wait)
     raise typer.Exit(EXIT_OK if plan_only and code == EXIT_WAITING else code)
 
 
@@ -95,6 +98,7 @@ def resume(
     max_parallel: MaxParallelOption = None,
     routing: RoutingOption = None,
     yes: YesOption = False,
+    wait: WaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Continue a session where it stopped (Ctrl-C, a crash), or answer its approval.
@@ -106,7 +110,8 @@ def resume(
         fail("name the session: codelab resume THREAD, or codelab resume --last")
     context = _context(workspace, user, project, orchestrator,
                        run_overrides(model, max_parallel, routing))
-    raise typer.Exit(_session(thread or latest_thread(), context, None, as_json, yes, answer))
+    thread = thread or latest_thread(*scope(user, project))
+    raise typer.Exit(_session(thread, context, None, as_json, yes, answer, wait=wait))
 
 
 def _context(workspace: Path | None, user: str | None, project: str | None,
@@ -135,42 +140,55 @@ def preflight(context: Context) -> None:
 
 
 def _session(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
-             answer: str | None = None) -> int:
+             answer: str | None = None, *, wait: bool = False) -> int:
     """Run (``payload``) or continue (None) one session; returns the exit code."""
-    return asyncio.run(_asession(thread_id, context, payload, as_json, yes, answer))
+    return asyncio.run(_asession(thread_id, context, payload, as_json, yes, answer, wait))
 
 
 async def _asession(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
-                    answer: str | None) -> int:
+                    answer: str | None, wait: bool = False) -> int:
     from langgraph.types import Command  # noqa: PLC0415 - keep `codelab --help` fast
 
     from ..graph import build_graph  # noqa: PLC0415
     from ..nodes.common import SessionMismatchError, resolve_context  # noqa: PLC0415
     from ..persistence import open_async_checkpointer  # noqa: PLC0415
+    from ..persistence.sessions import SessionStore  # noqa: PLC0415
     from .driver import NoModelError, check_models, drive  # noqa: PLC0415
+    from .leases import RUN_STATUS, exclusive_session  # noqa: PLC0415
 
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     async with open_async_checkpointer() as saver:
         graph = build_graph(checkpointer=saver)
         state = await graph.aget_state(config)
-        if payload is None:
-            if not state.values:
-                fail(f"no session {thread_id!r}")
-            plan = state.values.get("plan")
-            if not state.next and not (plan is not None and plan.active):
-                console.print(f"session {thread_id} has nothing left to run "
-                              f"(plan {plan.status if plan else 'none'})")
-                return EXIT_OK
-            if not state.next:  # stopped between steps: pick the plan up where it is
-                payload = Command(goto="route")
-        with user_errors():
-            try:
-                effective = resolve_context(context, state.values.get("session"))
-            except SessionMismatchError as exc:
-                fail(f"session {thread_id}: {exc}")
-            try:
-                check_models(effective)
-            except NoModelError as exc:
-                fail(str(exc))
-            return await drive(graph, payload, config, context, console, as_json=as_json,
-                               yes=yes, answer=answer, approval_context=effective)
+        if payload is None and not state.values:
+            fail(f"no session {thread_id!r}")
+        user_id, project_id = scope(context.user_id, context.project_id)
+        with exclusive_session(thread_id, user_id, project_id, wait=wait, as_json=as_json,
+                               recorded=state.values.get("session")) as lease:
+            state = await graph.aget_state(config)  # as the run before us (if any) left it
+            if payload is None:
+                plan = state.values.get("plan")
+                if not state.next and not (plan is not None and plan.active):
+                    console.print(f"session {thread_id} has nothing left to run "
+                                  f"(plan {plan.status if plan else 'none'})")
+                    return EXIT_OK
+                if not state.next:  # stopped between steps: pick the plan up where it is
+                    payload = Command(goto="route")
+            with user_errors():
+                try:
+                    effective = resolve_context(context, state.values.get("session"))
+                except SessionMismatchError as exc:
+                    fail(f"session {thread_id}: {exc}")
+                try:
+                    check_models(effective)
+                except NoModelError as exc:
+                    fail(str(exc))
+                if isinstance(payload, dict):  # a new request: what `sessions list` shows
+                    SessionStore().register(
+                        thread_id, user_id=user_id, project_id=project_id,
+                        workspace=effective.workspace, orchestrator=effective.orchestrator,
+                        last_request=str(payload["messages"][-1].content))
+                code = await drive(graph, payload, config, context, console, as_json=as_json,
+                                   yes=yes, answer=answer, approval_context=effective)
+                lease.status = RUN_STATUS.get(code)
+                return code

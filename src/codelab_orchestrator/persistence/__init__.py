@@ -1,4 +1,5 @@
-"""Persistence: the agents table and the checkpointer. Knows nothing of the graph.
+"""Persistence: the agents table, the sessions table and the checkpointer. Knows nothing of
+the graph.
 
 Names are imported on first access (PEP 562): ``from ..persistence.settings
 import ...`` must not pay for SQLAlchemy, Alembic and LangGraph's checkpoint
@@ -19,24 +20,39 @@ if TYPE_CHECKING:
         AgentNotFoundError,
         AgentRecord,
         AgentRepository,
+        AgentVersionConflictError,
         pick_orchestrator,
     )
     from .schemas import AgentConfig, ConfigValidationError, OrchestratorConfig, validate_config
+    from .sessions import (
+        Lease,
+        SessionBusyError,
+        SessionError,
+        SessionNotFoundError,
+        SessionRecord,
+        SessionStore,
+        session_lease,
+    )
 
 _WHERE = {
     "open_async_checkpointer": "checkpointer", "open_checkpointer": "checkpointer",
     "get_engine": "engine", "AgentRole": "enums", "AgentStatus": "enums",
     "AgentExistsError": "repository", "AgentNotFoundError": "repository",
     "AgentRecord": "repository", "AgentRepository": "repository",
-    "pick_orchestrator": "repository", "AgentConfig": "schemas",
-    "ConfigValidationError": "schemas", "OrchestratorConfig": "schemas",
-    "validate_config": "schemas",
+    "AgentVersionConflictError": "repository", "pick_orchestrator": "repository",
+    "AgentConfig": "schemas", "ConfigValidationError": "schemas",
+    "OrchestratorConfig": "schemas", "validate_config": "schemas",
+    "Lease": "sessions", "SessionBusyError": "sessions", "SessionError": "sessions",
+    "SessionNotFoundError": "sessions", "SessionRecord": "sessions", "SessionStore": "sessions",
+    "session_lease": "sessions",
 }
 
 __all__ = [
     "AgentConfig", "AgentExistsError", "AgentNotFoundError", "AgentRecord", "AgentRepository",
-    "AgentRole", "AgentStatus", "ConfigValidationError", "OrchestratorConfig", "get_engine",
-    "open_async_checkpointer", "open_checkpointer", "pick_orchestrator", "validate_config",
+    "AgentRole", "AgentStatus", "AgentVersionConflictError", "ConfigValidationError", "Lease",
+    "OrchestratorConfig", "SessionBusyError", "SessionError", "SessionNotFoundError",
+    "SessionRecord", "SessionStore", "get_engine", "open_async_checkpointer", "open_checkpointer",
+    "pick_orchestrator", "session_lease", "validate_config",
 ]
 
 

@@ -3,7 +3,10 @@
 The savers use a strict serializer (only LangGraph's safe types); the graph
 adds its own state types with ``with_allowlist`` when it is compiled, so a
 checkpoint can never make this process import an arbitrary class.
-``setup()`` runs once per URL per process; connections are closed on exit.
+``setup()`` creates or migrates the saver's tables: it runs once per URL per
+process, under a cross-process lock (:mod:`.locks`) so that any number of
+processes may start on a fresh database at once (unlocked, concurrent set-ups on
+PostgreSQL die on ``checkpoint_migrations_pkey``). Connections are closed on exit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
 from .errors import connect_timeout, unavailable
+from .locks import async_setup_lock, setup_lock
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
 
 if TYPE_CHECKING:  # LangGraph is imported when a saver is made, after the database answered
@@ -28,6 +32,7 @@ _setup_done: set[str] = set()
 # dict rows), and no server-side prepared statements so poolers like PgBouncer work.
 PG_CONNECTION_KWARGS = {"autocommit": True, "prepare_threshold": 0}
 _setup_lock = threading.Lock()
+LOCK_NAME = "checkpointer-setup"
 
 
 def strict_serde() -> JsonPlusSerializer:
@@ -39,7 +44,8 @@ def strict_serde() -> JsonPlusSerializer:
 def _once(url: str, setup: object) -> None:
     with _setup_lock:
         if url not in _setup_done:
-            setup()  # type: ignore[operator]
+            with setup_lock(url, LOCK_NAME):
+                setup()  # type: ignore[operator]
             _setup_done.add(url)
 
 
@@ -83,13 +89,13 @@ async def _probe_postgres_async(url: str) -> None:
         raise unavailable("sessions", url, _setting(), exc) from None
 
 
-def _open_sqlite(url: str) -> sqlite3.Connection:
+@contextmanager
+def _sqlite_errors(url: str) -> Iterator[None]:
+    """A file that cannot be opened or written (a directory in the way, read-only): one line."""
     try:
-        conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        yield
     except sqlite3.OperationalError as exc:
         raise unavailable("sessions", url, _setting(), exc) from None
-    return conn
 
 
 @contextmanager
@@ -117,14 +123,17 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             pool.close()
         return
 
-    conn = _open_sqlite(url)
+    with _sqlite_errors(url):
+        conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
     from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
 
     try:
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
         sqlite_saver = SqliteSaver(conn, serde=strict_serde())
-        sqlite_saver.setup()  # cheap and idempotent; the connection is new
+        with _sqlite_errors(url), setup_lock(url, LOCK_NAME):  # a new file to WAL: needs it alone
+            conn.execute("PRAGMA journal_mode=WAL")
+            sqlite_saver.setup()  # cheap and idempotent; the connection is new
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
         yield sqlite_saver
     finally:
         conn.close()
@@ -135,11 +144,11 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
     """The asyncio twin of :func:`open_checkpointer` (AsyncSqliteSaver / AsyncPostgresSaver)."""
     url = url or checkpoint_url()
     if is_postgres(url):
+        await _probe_postgres_async(url)
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # noqa: PLC0415
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415
 
-        await _probe_postgres_async(url)
         pool = AsyncConnectionPool(
             libpq_url(url),
             min_size=1,
@@ -151,7 +160,8 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
         try:
             saver = AsyncPostgresSaver(pool, serde=strict_serde())  # type: ignore[arg-type]
             if url not in _setup_done:
-                await saver.setup()
+                async with async_setup_lock(url, LOCK_NAME):
+                    await saver.setup()
                 _setup_done.add(url)
             yield saver
         finally:
@@ -161,20 +171,16 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
     import aiosqlite  # noqa: PLC0415
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver  # noqa: PLC0415
 
-    target = _sqlite_target(url)
+    with _sqlite_errors(url):
+        conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
     try:
-        conn = await aiosqlite.connect(target, timeout=30)
-    except sqlite3.OperationalError as exc:
-        raise unavailable("sessions", url, _setting(), exc) from None
-    try:
-        try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError as exc:
-            raise unavailable("sessions", url, _setting(), exc) from None
         await conn.execute("PRAGMA busy_timeout=30000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
         async_saver = AsyncSqliteSaver(conn, serde=strict_serde())
-        await async_saver.setup()
+        with _sqlite_errors(url):
+            async with async_setup_lock(url, LOCK_NAME):
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await async_saver.setup()
+        await conn.execute("PRAGMA synchronous=NORMAL")
         yield async_saver
     finally:
         await conn.close()

@@ -86,12 +86,12 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 def _at_head(engine: Engine) -> bool:
     """The schema is at the newest revision (one query; Alembic is not imported for it)."""
-    from .migrations import HEAD_REVISION  # noqa: PLC0415
+    from .migrations import HEAD_REVISION, VERSION_TABLE  # noqa: PLC0415
 
     try:
         with engine.connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    except DBAPIError:  # no alembic_version table yet
+            versions = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    except DBAPIError:  # no version table yet
         return False
     return versions == [HEAD_REVISION]
 
