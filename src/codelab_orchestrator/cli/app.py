@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from . import agents, config, db, sessions, tokens
+from .changes import diff, undo
 from .demo import demo
 from .errors import CodelabGroup
 from .run import resume, run
@@ -53,3 +54,5 @@ app.command()(resume)
 app.command()(demo)
 app.command()(serve)
 app.command()(graph)
+app.command()(diff)
+app.command()(undo)

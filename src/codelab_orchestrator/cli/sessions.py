@@ -95,6 +95,7 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
 
     from ..persistence import open_checkpointer  # noqa: PLC0415
     from ..persistence.sessions import SessionNotFoundError, SessionStore  # noqa: PLC0415
+    from .changes import print_outcome, recorded_outcome  # noqa: PLC0415
 
     user_id, project_id = scope(user, project)
     try:
@@ -114,7 +115,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
                     "waiting_for_approval": bool(state.interrupts),
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
-                    "plan": plan.model_dump(mode="json") if plan else None, "history": history})
+                    "plan": plan.model_dump(mode="json") if plan else None, "history": history,
+                    "changes": recorded_outcome(thread, plan.id if plan else None,
+                                                f"{user_id}/{project_id}")})
         return
     holder = f", {record.holder}" if record.running and record.holder else ""
     console.print(f"session {thread} ({record.state}{holder}) in {record.workspace or '?'}",
@@ -126,6 +129,9 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
         for t in plan.tasks:
             table.add_row(t.id, t.agent, t.status, str(t.attempts), (t.result or t.error or "")[:200])
         console.print(table)
+        outcome = recorded_outcome(thread, plan.id, f"{user_id}/{project_id}")
+        if outcome is not None:
+            print_outcome(console, outcome)
     if state.interrupts:
         console.print(f"[yellow]waiting for approval[/yellow]: codelab resume {thread} --answer approve")
     for message in history:
