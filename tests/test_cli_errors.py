@@ -66,8 +66,9 @@ def test_unreachable_postgres_fails_at_once_in_one_line(tmp_path, command):
 
 
 def test_unreachable_sessions_database_names_its_variable(tmp_path):
-    env = {"CODELAB_CHECKPOINT_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/x"}
-    line = one_line_error(codelab("sessions", "list", env=env))
+    env = {"CODELAB_CHECKPOINT_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/x",
+           "CODELAB_MODEL": SCRIPTED}
+    line = one_line_error(codelab("run", "hello", "-w", str(tmp_path), env=env))
     assert "cannot open the sessions database" in line and "check CODELAB_CHECKPOINT_URL" in line
 
 

@@ -66,8 +66,11 @@ def test_long_request_from_a_file_and_from_stdin(env, tmp_path, monkeypatch):
     for args, stdin in ((["-f", str(path)], None), (["-f", "-"], request)):
         result = invoke(monkeypatch, "run", *args, "-w", str(tmp_path), "--json", stdin=stdin, model=ATOMIC)
         assert result.exit_code == 0, result.output[-2000:]
-    shown = json.loads(invoke(monkeypatch, "sessions", "list", "--json").output)
-    assert len(shown) == 3 and all(s["last_request"] == request.strip() for s in shown)
+    sessions = json.loads(invoke(monkeypatch, "sessions", "list", "--json").output)
+    assert len(sessions) == 3
+    for session in sessions:  # the whole request reached the session, quotes and all
+        shown = json.loads(invoke(monkeypatch, "sessions", "show", session["thread_id"], "--json").output)
+        assert shown["history"][0] == {"role": "human", "content": request.strip()}
 
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [

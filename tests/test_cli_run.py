@@ -125,8 +125,9 @@ def test_demo_runs_offline_shows_the_whole_flow_and_keeps_its_directory(tmp_path
     assert 'raise ValueError("cannot divide by zero")' in (target / "project" / "calc.py").read_text()
     assert "1. export OPENAI_API_KEY=" in out and "2. codelab config show" in out
     assert '3. codelab run "' in out
-    look = re.search(r"CODELAB_HOME=(\S+) codelab sessions show (\S+)", out)
-    shown = codelab("sessions", "show", look.group(2), "--json", env={"CODELAB_HOME": look.group(1)})
+    look = re.search(r"CODELAB_HOME=(\S+) codelab sessions show (\S+) -u demo -p calc", out)
+    shown = codelab("sessions", "show", look.group(2), "-u", "demo", "-p", "calc", "--json",
+                    env={"CODELAB_HOME": look.group(1)})
     assert json.loads(shown.stdout)["plan"]["status"] == "completed"
     # A directory with something in it is refused, and left as it was.
     again = codelab("demo", str(target))

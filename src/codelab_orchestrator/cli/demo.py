@@ -100,7 +100,7 @@ def _next_steps(root: Path, workspace: Path, home: Path, thread: str) -> None:
     console.print(f"The demo is kept in {root}:\n"
                   f"  {workspace}   the sample project, as the agents left it\n"
                   f"  {home}   its agents and this session; to look at it:\n"
-                  f"    CODELAB_HOME={home} codelab sessions show {thread}\n",
+                  f"    CODELAB_HOME={home} codelab sessions show {thread} -u demo -p calc\n",
                   highlight=False, soft_wrap=True)  # paths stay whole, to copy
     console.rule("your own project")
     console.print("1. export OPENAI_API_KEY=sk-...    "
