@@ -114,10 +114,10 @@ def decide(text: str, state: State, project: Project,
         return Classification(agent="universal", is_atomic=True, confidence="high",
                               method="single_agent", reasoning="only the universal agent is enabled"), None
     settings = project.settings
-    router = default_router()
+    # The router's model loads on first use: with `llm` routing and a working model, never.
     if settings.routing_strategy == "local":
-        return router.classify(text), None
-    local = router.classify(text) if settings.routing_strategy == "hybrid" else None
+        return default_router().classify(text), None
+    local = default_router().classify(text) if settings.routing_strategy == "hybrid" else None
     if local is not None:
         if (local.score or 0.0) >= settings.routing_confidence_threshold:
             return local, None
@@ -128,12 +128,12 @@ def decide(text: str, state: State, project: Project,
     try:
         model = orchestrator_model(project)
     except ModelConfigurationError:
-        return router.classify(text), None  # no model configured: the router decides alone
+        return default_router().classify(text), None  # no model configured: the router decides alone
     try:
         answer = classify_with_llm(model, text, state, project, plan_view)
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
-        fallback = local or router.classify(text)
+        fallback = local or default_router().classify(text)
         failure = f"LLM failed ({type(exc).__name__}: {str(exc)[:200]})"
         return fallback.model_copy(update={
             "method": "fallback", "reasoning": f"{failure}; {fallback.reasoning}"}), (
