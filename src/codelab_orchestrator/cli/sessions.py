@@ -93,10 +93,10 @@ def show(thread: str, user: UserOption = None, project: ProjectOption = None,
     """One of your sessions: its plan, task statuses and results, and its conversation."""
     from rich.table import Table  # noqa: PLC0415
 
-    from ..persistence import open_checkpointer  # noqa: PLC0415
-    from ..persistence.sessions import SessionNotFoundError, SessionStore  # noqa: PLC0415
     from ..budget.ledger import plan_spend  # noqa: PLC0415
     from ..budget.usage import describe, money  # noqa: PLC0415
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+    from ..persistence.sessions import SessionNotFoundError, SessionStore  # noqa: PLC0415
     from .budget import is_budget_request, live_spend, spend_cells  # noqa: PLC0415
     from .changes import print_outcome, recorded_outcome  # noqa: PLC0415
 
