@@ -148,8 +148,9 @@ def test_llm_routing_does_not_load_the_router(orchestrate, monkeypatch):
     assert orchestrate.send("What is a closure?")["classification"].method == "llm"
 
 
-def test_no_model_configured_routes_locally(orchestrate):
+def test_no_model_configured_routes_locally(orchestrate, monkeypatch):
     orchestrate.use(Script())
+    monkeypatch.delenv("CODELAB_MODEL")  # a settings layer over the rows: the row's model must count
     orchestrate.agent("orchestrator", config={"model": "openai:gpt-4.1-mini"})  # no key in tests
     out = orchestrate.send("What is a closure in JavaScript?")
     assert out["classification"].method == "local"

@@ -8,8 +8,10 @@ session an empty field falls back to ``$CODELAB_USER`` / ``$CODELAB_PROJECT``
 / ``$CODELAB_WORKSPACE`` (else ``local``, ``local``, ``.``).
 
 Orchestration settings are *not* here: they come from the project's
-orchestrator row in the agents table, so they are changed with
-``codelab agents update``, not in code.
+orchestrator row in the agents table, with the layers of
+:mod:`codelab_orchestrator.config` over it (``.codelab.toml``, the user's
+config file, ``CODELAB_*`` variables). ``overrides`` is the top layer: this
+run's own settings (the CLI's flags), never recorded with the session.
 
 :class:`TaskContext` is what one task's tools see: the directory they may
 work in and the limits that apply to them.
@@ -54,7 +56,6 @@ class Context:
         metadata={"description": "Apply the plan's result to the workspace at the end (false: keep "
                                  "it on a branch); empty: the orchestrator row's apply_changes."},
     )
-
     max_cost_per_plan: float | None = field(
         default=None,
         metadata={"description": "This run's cost cap per plan in USD (default: the plan's, "
@@ -67,6 +68,12 @@ class Context:
     max_model_calls_per_task: int | None = field(
         default=None,
         metadata={"description": "This run's model-call cap per task attempt (default: the row's)."},
+    )
+    overrides: dict[str, Any] | None = field(
+        default=None,
+        metadata={"description": "Settings for this run over the project's files, environment and "
+                                 "agent rows: model, models (per role), max_parallel_agents, "
+                                 "routing_strategy, require_approval... (the CLI's flags)."},
     )
 
     def __post_init__(self) -> None:

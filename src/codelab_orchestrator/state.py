@@ -66,6 +66,9 @@ class Task(BaseModel):
     result: str | None = Field(default=None, description="The result, cut to a summary.")
     result_chars: int = Field(default=0, description="Length of the whole result.")
     run: str | None = Field(default=None, description="Thread id of the attempt's durable run.")
+    fatal: bool = Field(
+        default=False, description="The failure ends the plan: no retry or agent can fix it "
+                                   "(the model endpoint itself is unusable).")
     conflict: bool = Field(
         default=False, description="The last attempt's changes conflicted with integrated work.")
     waiting_for: Any = Field(

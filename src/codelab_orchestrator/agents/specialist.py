@@ -29,13 +29,14 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.graph.state import CompiledStateGraph
 
 from ..context import TaskContext
-from ..models import get_chat_model
+from ..models import model_for
 from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
 from .budget import BudgetGuard
 from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
+from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -56,8 +57,7 @@ class TaskAgentState(AgentState):
 def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> CompiledStateGraph:
     """The compiled agent for ``agent`` under ``settings`` (cached: compiling costs ms)."""
     config = agent.config
-    model = get_chat_model(config.model, temperature=config.temperature,
-                           max_tokens=config.max_tokens)
+    model = model_for(config, agent.role.value)
     key = (agent.id, agent.updated_at, config.model_dump_json(), id(model),
            settings.max_model_calls_per_task, settings.max_tool_output_chars)
     with _lock:
@@ -76,6 +76,7 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
             ToolOutputCap(settings.max_tool_output_chars),
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
+            TextToolCallMiddleware(),  # innermost: the others see the calls it recovers
         ],
         state_schema=TaskAgentState,
         context_schema=TaskContext,

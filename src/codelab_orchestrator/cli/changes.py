@@ -9,16 +9,18 @@ after the process that ran the plan has gone.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from ..gitspace import FileChange, GitError, GitSpaceError, PlanSpace, find_plans
 from ..persistence.settings import data_dir
 from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
+
+if TYPE_CHECKING:  # the git layer (pydantic models) is imported by the commands that use it
+    from rich.console import Console
+
+    from ..gitspace import FileChange, PlanSpace
 
 ThreadArgument = Annotated[str, typer.Argument(help="Session id (or a plan id).", metavar="THREAD")]
 PlanOption = Annotated[str | None, typer.Option(
@@ -32,6 +34,8 @@ def owner_of(user: str | None, project: str | None) -> str:
 
 
 def _space(thread: str, plan: str | None, owner: str) -> PlanSpace:
+    from ..gitspace import GitError, GitSpaceError, PlanSpace, find_plans  # noqa: PLC0415
+
     records = find_plans(data_dir(), thread, owner)
     if plan is not None:
         records = [r for r in records if r.plan_id == plan]
@@ -47,6 +51,8 @@ def _space(thread: str, plan: str | None, owner: str) -> PlanSpace:
 
 def render_changes(out: Console, changes: list[FileChange], title: str = "files changed") -> None:
     """A table of changed files with +/- counts (used by ``run`` and ``sessions show`` too)."""
+    from rich.table import Table  # noqa: PLC0415
+
     if not changes:
         out.print("no files changed")
         return
@@ -64,6 +70,8 @@ def render_changes(out: Console, changes: list[FileChange], title: str = "files 
 
 def recorded_outcome(thread: str, plan_id: str | None = None, owner: str | None = None) -> dict | None:
     """What the session's plan did to the workspace, as recorded when it finished (no git call)."""
+    from ..gitspace import find_plans  # noqa: PLC0415
+
     records = [r for r in find_plans(data_dir(), thread, owner) if plan_id in (None, r.plan_id)]
     if not records or records[0].outcome is None:
         return None
@@ -72,6 +80,8 @@ def recorded_outcome(thread: str, plan_id: str | None = None, owner: str | None 
 
 def print_outcome(out: Console, outcome: dict) -> None:
     """The changed files with +/- counts, and where they went (workspace or branch)."""
+    from ..gitspace import FileChange  # noqa: PLC0415
+
     changes = [FileChange.model_validate(c) for c in outcome.get("changes", [])]
     render_changes(out, changes)
     if outcome.get("undone"):
@@ -106,6 +116,8 @@ def diff(
 
     The patch applies with `git apply`; binary files are included.
     """
+    from ..gitspace import GitError  # noqa: PLC0415
+
     space = _space(thread, plan, owner_of(user, project))
     try:
         changes = space.diffstat()
@@ -128,6 +140,8 @@ def diff(
 def undo(thread: ThreadArgument, plan: PlanOption = None, user: UserOption = None,
          project: ProjectOption = None) -> None:
     """Revert the files an applied plan changed, if none of them was edited since."""
+    from ..gitspace import GitError, GitSpaceError  # noqa: PLC0415
+
     space = _space(thread, plan, owner_of(user, project))
     try:
         undone = space.undo()

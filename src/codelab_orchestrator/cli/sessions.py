@@ -1,4 +1,4 @@
-"""``codelab sessions list|show``: the caller's sessions, from the sessions table.
+"""``codelab sessions list|show|rm``: the caller's sessions, from the sessions table.
 
 Only the sessions of the caller's user and project (``--user``/``--project``, else
 ``$CODELAB_USER``/``$CODELAB_PROJECT``, else ``local``) are listed or shown; listing
@@ -11,14 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..budget.ledger import plan_spend
-from ..budget.usage import describe, money
-from ..persistence import open_checkpointer
-from ..persistence.sessions import SessionNotFoundError, SessionStore
-from .budget import is_budget_request, live_spend, spend_cells
-from .changes import print_outcome, recorded_outcome
 from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
 app = typer.Typer(help="Your sessions (threads): which exist, which are running, what they did.",
@@ -40,6 +33,10 @@ def list_sessions(
 ) -> None:
     """Your sessions, most recently active first: thread, state (running, or how the last run
     ended), last request, workspace."""
+    from rich.table import Table  # noqa: PLC0415 - commands import what they use: fast --help
+
+    from ..persistence.sessions import SessionStore  # noqa: PLC0415
+
     user_id, project_id = scope(user, project)
     sessions = SessionStore().list(user_id, project_id, limit=max(limit, 0))
     if as_json:
@@ -55,10 +52,54 @@ def list_sessions(
     console.print(table)
 
 
+@app.command("rm")
+def remove(
+    threads: Annotated[list[str], typer.Argument(help="Session id(s) to delete.", show_default=False)],
+    user: UserOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Delete your sessions: their checkpoints, history and task runs (agents and files stay)."""
+    from ..agents.attempt import ATTEMPT_MARK  # noqa: PLC0415
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+    from ..persistence.sessions import SessionBusyError, SessionStore  # noqa: PLC0415
+
+    user_id, project_id = scope(user, project)
+    store = SessionStore()
+    missing = [t for t in threads if store.get(t, user_id=user_id, project_id=project_id) is None]
+    if missing:
+        fail(f"no session {', '.join(repr(t) for t in missing)} in {user_id}/{project_id} "
+             "(see `codelab sessions list`); nothing deleted")
+    running = [t for t in threads if store.get(t, user_id=user_id, project_id=project_id).running]
+    if running:
+        fail(f"session {', '.join(running)} is running: stop it first; nothing deleted")
+    with open_checkpointer() as saver:
+        prefixes = tuple(f"{t}{ATTEMPT_MARK}" for t in threads)
+        attempts = {item.config["configurable"]["thread_id"] for item in saver.list(None)
+                    if item.config["configurable"]["thread_id"].startswith(prefixes)}
+        for thread in threads:
+            try:
+                store.delete(thread, user_id=user_id, project_id=project_id)
+            except SessionBusyError:  # started between the check and now
+                fail(f"session {thread} is running: stop it first")
+            saver.delete_thread(thread)
+        for attempt in sorted(attempts):
+            saver.delete_thread(attempt)
+    console.print(f"deleted {len(threads)} session(s): {', '.join(threads)}", highlight=False)
+
+
 @app.command()
 def show(thread: str, user: UserOption = None, project: ProjectOption = None,
          as_json: JsonOption = False) -> None:
     """One of your sessions: its plan, task statuses and results, and its conversation."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from ..budget.ledger import plan_spend  # noqa: PLC0415
+    from ..budget.usage import describe, money  # noqa: PLC0415
+    from ..persistence import open_checkpointer  # noqa: PLC0415
+    from ..persistence.sessions import SessionNotFoundError, SessionStore  # noqa: PLC0415
+    from .budget import is_budget_request, live_spend, spend_cells  # noqa: PLC0415
+    from .changes import print_outcome, recorded_outcome  # noqa: PLC0415
+
     user_id, project_id = scope(user, project)
     try:
         record = SessionStore().require(thread, user_id=user_id, project_id=project_id)

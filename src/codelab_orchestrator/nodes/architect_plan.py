@@ -86,7 +86,7 @@ def new_plan(state: State, project: Project) -> dict:
 
 def approval_reasons(plan: Plan, project: Project) -> list[str]:
     settings = project.settings
-    reasons = []
+    reasons = ["approval required by the settings (require_approval)"] if settings.require_approval else []
     if len(plan.tasks) > settings.approval_threshold_tasks:
         reasons.append(f"{len(plan.tasks)} tasks > approval threshold of {settings.approval_threshold_tasks}")
     if plan.estimated_cost > settings.approval_threshold_cost:

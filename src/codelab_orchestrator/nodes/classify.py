@@ -114,7 +114,7 @@ def decide(text: str, state: State, project: Project,
         return Classification(agent="universal", is_atomic=True, confidence="high",
                               method="single_agent", reasoning="only the universal agent is enabled"), None
     settings = project.settings
-    # The router's models load on first use: `llm` routing never loads them unless the LLM fails.
+    # The router's model loads on first use: with `llm` routing and a working model, never.
     if settings.routing_strategy == "local":
         return default_router().classify(text), None
     # Asymmetric fast path: the router's score is capped when it says "atomic" for a request

@@ -40,6 +40,7 @@ from ..budget.plan import PlanBudget, effective_settings
 from ..context import Context
 from ..events import emit
 from ..gitspace import PlanSpace
+from ..models.errors import endpoint_error
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
 from ..tools.redaction import redact
@@ -208,6 +209,8 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
         return task.model_copy(update={"waiting_for": exc.value})
     if isinstance(exc, spaces.MergeConflictError):
         return _failed(task, str(exc)).model_copy(update={"conflict": True})
+    if exc is not None and (reason := endpoint_error(exc)):
+        return _failed(task, reason).model_copy(update={"fatal": True})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()

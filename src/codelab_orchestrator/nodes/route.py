@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 
 from ..context import Context
 from ..events import emit
+from ..project import load_project
 from ..state import Plan, State, Task
 from .budget import await_budget
 from .common import last_request, session_context
@@ -25,11 +26,14 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         if classification is None or not classification.is_atomic:
             return {}
         task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
-        plan = Plan(goal=task.description, status="running", tasks=[task],
+        context = session_context(state, runtime)
+        # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
+        approval = load_project(context).settings.require_approval
+        plan = Plan(goal=task.description, status="draft" if approval else "running", tasks=[task],
                     notes=[f"atomic request for {task.agent} ({classification.method})"])
         emit("plan_created", plan_id=plan.id, agent=task.agent, tasks=1, atomic=True)
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent,
-             from_agent=session_context(state, runtime).orchestrator or "orchestrator")
+             from_agent=context.orchestrator or "orchestrator")
         return {"plan": plan}
     if plan.status == "paused_budget":
         return await_budget(plan)  # waits for a higher cap (an interrupt)

@@ -8,11 +8,15 @@ whatever the busy timeout; taking the write lock up front makes it wait instead.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from .errors import connect_timeout, unavailable
 from .settings import database_url, is_postgres, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -28,10 +32,16 @@ def make_engine(url: str) -> Engine:
     if is_postgres(url):
         # No pre-ping: it costs a round trip per query; a dropped connection surfaces as an
         # OperationalError, which the graph nodes retry (TRANSIENT_RETRY).
-        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+        # connect_timeout: an unreachable server fails in seconds (libpq's minimum is 2 s).
+        timeout = max(2, math.ceil(connect_timeout()))
+        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800,
+                             connect_args={"connect_timeout": timeout})
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unavailable("agents", url, _setting(), exc) from None
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
     )
@@ -62,13 +72,42 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = make_engine(url)
+            engine = make_engine(url)
+            _check_connection(engine, url)
+            _engines[url] = engine
         if migrate and url not in _migrated:
-            from .migrate import upgrade  # noqa: PLC0415 - alembic import is slow; only on first use
+            if not _at_head(engine):
+                from .migrate import upgrade  # noqa: PLC0415 - alembic import is slow; only when needed
 
-            upgrade(engine)
+                upgrade(engine)
             _migrated.add(url)
     return engine
+
+
+def _at_head(engine: Engine) -> bool:
+    """The schema is at the newest revision (one query; Alembic is not imported for it)."""
+    from .migrations import HEAD_REVISION, VERSION_TABLE  # noqa: PLC0415
+
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    except DBAPIError:  # no version table yet
+        return False
+    return versions == [HEAD_REVISION]
+
+
+def _setting() -> str:
+    return "DATABASE_URL" if os.environ.get("DATABASE_URL") else "CODELAB_HOME"
+
+
+def _check_connection(engine: Engine, url: str) -> None:
+    """Connect once when the engine is made: a wrong URL fails here, in one line."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        raise unavailable("agents", url, _setting(), exc) from None
 
 
 def dispose_engines() -> None:

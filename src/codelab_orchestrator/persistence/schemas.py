@@ -8,30 +8,12 @@ a silently ignored setting.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .enums import AgentRole, AgentStatus  # noqa: F401 - re-exported for existing imports
 from .settings import default_model
-
-
-class AgentRole(StrEnum):
-    ORCHESTRATOR = "orchestrator"
-    ARCHITECT = "architect"
-    CODER = "coder"
-    DEBUG = "debug"
-    ASK = "ask"
-    UNIVERSAL = "universal"
-    CUSTOM = "custom"
-
-
-class AgentStatus(StrEnum):
-    READY = "ready"
-    BUSY = "busy"
-    ERROR = "error"
-    DISABLED = "disabled"
-
 
 # Tool names an agent row may list. The workspace tools package implements
 # exactly these (a test keeps the two in step); naming them here lets a bad
@@ -105,6 +87,8 @@ class OrchestratorConfig(AgentConfig):
     max_parallel_agents: int = Field(default=4, ge=1, le=64)
     approval_threshold_cost: float = Field(default=1.0, ge=0)
     approval_threshold_tasks: int = Field(default=8, ge=1)
+    require_approval: bool = Field(
+        default=False, description="Every plan, even one task, waits for approval (--plan-only).")
     error_handling: Literal["fail_fast", "continue_on_error"] = "continue_on_error"
     max_replans: int = Field(default=2, ge=0, le=20)
     max_task_attempts: int = Field(default=2, ge=1, le=10)
