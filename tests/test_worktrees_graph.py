@@ -181,3 +181,16 @@ def test_the_users_uncommitted_work_branch_index_and_stash_survive_a_run(run_in)
     assert (ws / "tracked.py").read_text() == "v = 2  # my uncommitted edit\n"
     assert (git(ws, "rev-parse", "HEAD"), git(ws, "diff", "--cached"), git(ws, "stash", "list"),
             git(ws, "branch", "--show-current")) == state
+
+
+def test_no_apply_keeps_the_result_on_a_branch_and_says_how_to_merge_it(run_in):
+    from dataclasses import replace
+
+    run_in.context = replace(run_in.context, apply_changes=False)
+    run_in.use(Script(task=steps(call("write_file", path="notes.txt", content="n\n"), "wrote")))
+    out = run_in.send("write notes")
+    assert out["final"].status == "completed"
+    assert list(run_in.workspace.iterdir()) == []
+    delivery = out["final"].summary["delivery"]
+    assert delivery["status"] == "branch" and delivery["branch"].startswith("codelab/")
+    assert delivery["merge_command"] in out["final"].text
