@@ -37,6 +37,7 @@ from ..prompts.classify import HISTORY_TEMPLATE, classify_prompt
 from ..roles import ROUTABLE_ROLES
 from ..router import default_router
 from ..state import Classification, Plan, State, Task, now
+from . import spaces
 from .common import last_request, message_text, plan_summary, session_context, session_info
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def classify(state: State, runtime: Runtime[Context], config: RunnableConfig) ->
         if plan.active:
             reason = "superseded by a new request"
             stop_running(plan, reason)
-            emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
+            kept = spaces.close_superseded(plan)
+            emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason,
+                 branch=kept.branch if kept else None)
         update["plan"] = None
     return {**update, "classification": classification}
 

@@ -97,6 +97,17 @@ async def discard(space: PlanSpace, task: Task) -> None:
         await shielded(space.discard, task.id, task.attempts)
 
 
+def close_superseded(plan: Plan) -> ApplyResult | None:
+    """A plan a new request replaced: its worktrees go, what it integrated stays on a branch
+    (never applied). Synchronous: called from a node body running in a thread."""
+    space = _open.pop(plan.id, None)
+    try:
+        space = space or PlanSpace.load(data_dir(), plan.id)
+        return space.finish(apply=False)
+    except GitSpaceError:
+        return None  # it never started a task
+
+
 async def finish(plan: Plan, apply: bool) -> ApplyResult | None:
     """Deliver the plan's integrated result: applied to the workspace, or kept on a branch."""
     space = _open.pop(plan.id, None)
