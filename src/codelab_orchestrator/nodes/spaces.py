@@ -71,13 +71,17 @@ def conflict_source(task: Task, plan: Plan) -> str | None:
     return None
 
 
-async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool) -> str:
-    """The directory the attempt's tools work in."""
+async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool,
+                         writers: frozenset[str]) -> str:
+    """The directory the attempt's tools work in: the base merged with what the task's writing
+    dependencies produced (``writers``: the plan's tasks whose agents can write; readers
+    change nothing, so they leave no result to merge)."""
+    deps = [d for d in task.dependencies if d in writers]
     if writing:
-        path = await shielded(space.task_worktree, task.id, task.attempts, task.dependencies,
+        path = await shielded(space.task_worktree, task.id, task.attempts, deps,
                               resolve_conflict_of=conflict_source(task, plan))
     else:
-        path = await shielded(space.read_only_view, task.id, task.attempts, task.dependencies)
+        path = await shielded(space.shared_view, deps)
     return str(path)
 
 
