@@ -154,3 +154,14 @@ def test_no_model_configured_routes_locally(orchestrate, monkeypatch):
     orchestrate.agent("orchestrator", config={"model": "openai:gpt-4.1-mini"})  # no key in tests
     out = orchestrate.send("What is a closure in JavaScript?")
     assert out["classification"].method == "local"
+
+
+def test_when_the_router_decides_alone_a_complex_looking_atomic_verdict_becomes_a_plan():
+    from codelab_orchestrator.nodes.classify import alone
+    from codelab_orchestrator.state import Classification
+
+    vetoed = Classification(agent="coder", is_atomic=True, score=0.5, method="local",
+                            looks_complex=True, reasoning="r")
+    assert alone(vetoed).is_atomic is False and "several steps" in alone(vetoed).reasoning
+    plain = vetoed.model_copy(update={"looks_complex": False})
+    assert alone(plain).is_atomic is True

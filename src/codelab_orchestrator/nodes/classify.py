@@ -133,12 +133,12 @@ def decide(text: str, state: State, project: Project,
     try:
         model = orchestrator_model(project)
     except ModelConfigurationError:
-        return default_router().classify(text), None  # no model configured: the router decides alone
+        return alone(default_router().classify(text)), None  # no model configured: the router decides
     try:
         answer = classify_with_llm(model, text, state, project, plan_view)
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
-        fallback = local or default_router().classify(text)
+        fallback = alone(local or default_router().classify(text))
         failure = f"LLM failed ({type(exc).__name__}: {str(exc)[:200]})"
         return fallback.model_copy(update={
             "method": "fallback", "reasoning": f"{failure}; {fallback.reasoning}"}), (
@@ -166,7 +166,17 @@ def weak_answer(answer: Structured[ClassificationOutput]) -> str | None:
 
 
 def _router_instead(local: Classification, note: str) -> Classification:
-    return local.model_copy(update={"reasoning": f"{note}; {local.reasoning}".strip("; ")})
+    return alone(local).model_copy(update={"reasoning": f"{note}; {local.reasoning}".strip("; ")})
+
+
+def alone(local: Classification) -> Classification:
+    """The router's verdict when it decides without a model: a request it called one step but
+    whose complexity signals point to a plan gets a plan. The errors are not equal: a complex
+    request run as one task gives a shallow answer; an atomic one planned costs one call."""
+    if local.is_atomic and local.looks_complex:
+        return local.model_copy(update={
+            "is_atomic": False, "reasoning": f"planned: it looks like several steps; {local.reasoning}"})
+    return local
 
 
 def orchestrator_model(project: Project) -> BaseChatModel:

@@ -81,7 +81,7 @@ class EmbeddingRouter:
             reasoning += " (looks like several steps: not sure enough to skip planning)"
         return Classification(
             agent=self.agents[best], is_atomic=bool(is_atomic), confidence=confidence_label(score),
-            score=score, method="local", reasoning=reasoning)
+            score=score, method="local", reasoning=reasoning, looks_complex=vetoed)
 
     def probabilities(self, text: str) -> tuple[np.ndarray, float]:
         p_agent, p_atomic = self.heads(feature_matrix([text], self.embedders, self.lexical))
