@@ -354,3 +354,21 @@ def test_a_dead_model_endpoint_ends_the_plan_at_once_with_the_url(run_in, monkey
     assert out["final"].status == "failed" and task.attempts == 1 and task.fatal
     assert f"127.0.0.1:{port}" in task.error and "cannot connect" in task.error
     assert not any(t.agent == "debug" for t in out["plan"].tasks)
+
+
+def test_no_attempt_is_started_twice_while_it_runs(run_in):
+    """A run's attempts stay known across execute_task steps, also after every task of an
+    earlier step finished (a regression: the run's registry was forgotten and running
+    attempts were started again)."""
+    calls: list[str] = []
+
+    async def task(request):
+        calls.append(task_id_of(request))
+        await asyncio.sleep({"a": 0.0, "b": 0.8, "c": 0.1, "d": 0.1}[task_id_of(request)])
+        return f"done {task_id_of(request)}"
+
+    run_in.use(Script(classification=COMPLEX, task=task, plans=[plan(
+        ("a", "ask"), ("b", "ask", ["a"]), ("c", "ask", ["a"]), ("d", "ask", ["c"]))]))
+    out = run_in.send("build")
+    assert out["final"].status == "completed"
+    assert sorted(calls) == ["a", "b", "c", "d"]

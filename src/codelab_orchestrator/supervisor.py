@@ -106,8 +106,9 @@ class RunTasks:
         self._forget_if_idle()
 
     def _forget_if_idle(self) -> None:
-        if not self.tasks and self.active == 0:
-            _runs.pop(self.run_key, None)
+        # Only this entry: a later one of the same run (after this one went idle) stays.
+        if not self.tasks and self.active == 0 and _runs.get(self.run_key) is self:
+            del _runs[self.run_key]
 
 
 def _run_key(runtime: Runtime[Any] | None) -> int:

@@ -34,6 +34,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
+from . import tracing
 from .budget import BudgetGuard
 from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
 from .text_tool_calls import TextToolCallMiddleware
@@ -64,6 +65,7 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         cached = _cache.get(key)
     if cached is not None:
         return cached
+    tracing.install()
     built = create_agent(
         model,
         tools_for(config.tools),
