@@ -33,7 +33,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
-from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
+from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -67,6 +67,7 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         tools_for(config.tools),
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
+            LeaseFence(),  # outermost: nothing runs, and nothing is kept, without the lease
             ActivityEvents(),
             RedactSecrets(),
             ModelCallLimit(settings.max_model_calls_per_task),

@@ -28,7 +28,7 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import Runtime
 
 from .. import supervisor
-from ..agents import Attempt, TaskOutcome, attempt_thread_id, run_attempt
+from ..agents import Attempt, TaskOutcome, attempt_thread_id, fencing, run_attempt
 from ..context import Context
 from ..events import emit
 from ..project import Project, load_project
@@ -77,16 +77,21 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
         start(started, description=task.description)
 
+    cancelled: list[str] = []
     async with supervisor.active(runtime):
         finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
         stop = stop or supervisor.stop_requested(runtime)  # the run ends at this step: no stragglers
         if stop:
-            for key in await tasks.cancel(k for k in active if k not in finished):
-                task = active[key]
-                changed[task.id] = task.model_copy(update={"status": "cancelled",
-                                                           "error": f"stopped: {stop}"})
-                emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
-                     attempt=task.attempts, reason=stop)
+            cancelled = await tasks.cancel(k for k in active if k not in finished)
+    # Fencing: a worker whose attempt was taken over by another (it was paused or cut off
+    # past its lease) records nothing: LeaseLostError fails this node, no checkpoint is written.
+    await fencing.confirm(attempt_thread_id(thread_id, plan.id, active[key].id, active[key].attempts)
+                          for key in [*finished, *cancelled])
+    for key in cancelled:
+        task = active[key]
+        changed[task.id] = task.model_copy(update={"status": "cancelled", "error": f"stopped: {stop}"})
+        emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
+             attempt=task.attempts, reason=stop)
     for key, future in finished.items():
         done = _finish(active[key], future)
         changed[done.id] = done
