@@ -78,14 +78,15 @@ def database_url(request, tmp_path, monkeypatch) -> str:
 
 
 def _truncate_pg(url: str) -> None:
-    """Tests on the shared per-session PostgreSQL database start from an empty table."""
+    """Tests on the shared per-session PostgreSQL database start from empty tables."""
     from sqlalchemy import inspect, text
 
     from codelab_orchestrator.persistence.engine import get_engine
 
     engine = get_engine(url)
-    for table in ("user_agents", "api_tokens"):
-        if inspect(engine).has_table(table):
+    inspector = inspect(engine)
+    for table in ("user_agents", "sessions", "api_tokens"):
+        if inspector.has_table(table):
             with engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY"))
 

@@ -57,7 +57,7 @@ def test_run_json_in_a_subprocess_then_sessions(tmp_path):
     assert parsed[-1]["status"] == "completed" and parsed[-1]["thread_id"] == "t-json"
 
     listed = json.loads(codelab("sessions", "list", "--json", env=env).stdout)
-    assert [(s["thread_id"], s["plan_status"], s["last_request"]) for s in listed] == [
+    assert [(s["thread_id"], s["state"], s["last_request"]) for s in listed] == [
         ("t-json", "completed", "build the thing")]
     shown = json.loads(codelab("sessions", "show", "t-json", "--json", env=env).stdout)
     assert [t["status"] for t in shown["plan"]["tasks"]] == ["done"] * 3
@@ -73,7 +73,7 @@ def test_run_with_live_table_through_typer(monkeypatch, tmp_path):
     result = runner.invoke(app, ["run", "build the thing", "-w", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "classified" in result.output and "completed" in result.output
-    assert re.search(r"\ba\s+│\s+coder\s+│\s+done", result.output)
+    assert re.search(r"\ba\s+coder\s+done\s", result.output)
 
 
 def test_approval_waits_then_resume_answers(monkeypatch, tmp_path):

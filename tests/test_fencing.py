@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 import threading
 import time
 
@@ -68,6 +70,18 @@ def test_a_lease_is_taken_only_when_free_or_expired_and_every_taking_moves_the_e
     assert store.holds([("s:task:p:t:1", "b", 2)]) == {"s:task:p:t:1": True}
     assert store.acquire("s:task:p:t:1", "c", 30) == 3
     assert store.holds([("s:task:p:t:1", "b", 2)]) == {"s:task:p:t:1": False}
+
+
+def test_a_dead_processs_lease_is_taken_at_once(pg):
+    """A `codelab run` killed with SIGKILL leaves a live-looking lease; its process is gone,
+    so resuming on this machine does not wait for it to expire."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "from codelab_orchestrator.persistence.owners import new_owner_id;"
+                               "print(new_owner_id())"], capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    store = TaskLeases(get_engine(pg))
+    assert store.acquire("s:task:p:t:2", dead, 60) == 1
+    assert store.acquire("s:task:p:t:2", "elsewhere", 60) == 2
 
 
 def test_sqlite_has_no_leases(tmp_path, monkeypatch):

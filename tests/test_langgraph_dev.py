@@ -59,6 +59,11 @@ def test_plan_runs_inside_langgraph_dev(dev_server, tmp_path, monkeypatch):
     assert values["plan"]["status"] == "completed"
     assert [t["status"] for t in values["plan"]["tasks"]] == ["done", "done", "done"]
     assert values["final"]["status"] == "completed"
+    from codelab_orchestrator.persistence.sessions import SessionStore
+
+    listed = SessionStore().list("http", "p1")  # the server registered the session it ran
+    assert [s.last_request for s in listed] == ["build the thing"]
+    assert listed[0].workspace == str(tmp_path)
 
 
 PLAN = {"goal": "notes", "tasks": [

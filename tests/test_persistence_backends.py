@@ -81,14 +81,56 @@ def test_alembic_upgrade_and_downgrade(database_url):
         assert migrate.current_revision(engine) == migrate.head_revision()
         inspector = inspect(engine)
         assert inspector.has_table("user_agents") and inspector.has_table("api_tokens")
+        assert inspector.has_table("sessions") and inspector.has_table("codelab_alembic_version")
+        assert not inspector.has_table("alembic_version")  # left to other tools
         index_names = {ix["name"] for ix in inspector.get_indexes("user_agents")}
         assert "ix_user_agents_scope_role" in index_names
+        assert "version" in {c["name"] for c in inspector.get_columns("user_agents")}
+        migrate.downgrade(engine, "0001")
+        inspector = inspect(engine)
+        assert not inspector.has_table("sessions") and not inspector.has_table("api_tokens")
+        assert "version" not in {c["name"] for c in inspector.get_columns("user_agents")}
         migrate.downgrade(engine, "base")
         assert not inspect(engine).has_table("user_agents")
         assert not inspect(engine).has_table("api_tokens")
         assert migrate.current_revision(engine) is None
         migrate.upgrade(engine)  # and back, for the tests after this one
         assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("other_tool", [None, "a1b2c3d4e5f6"])
+def test_our_revision_moves_out_of_alembic_version_and_other_tools_keep_theirs(database_url,
+                                                                               other_tool):
+    """A database migrated before the own version table (our "0001" in ``alembic_version``)
+    upgrades cleanly; a LangGraph runtime's revision in ``alembic_version`` is left alone."""
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        migrate.downgrade(engine, "0001")
+        with engine.begin() as conn:  # what 0001 used to leave behind
+            conn.execute(text("ALTER TABLE codelab_alembic_version RENAME TO alembic_version"))
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("ALTER TABLE alembic_version RENAME CONSTRAINT "
+                                  "codelab_alembic_version_pkc TO alembic_version_pkc"))
+            if other_tool:
+                conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": other_tool})
+            conn.execute(text("INSERT INTO user_agents (user_id, project_id, name, role, config,"
+                              " status, created_at, updated_at) VALUES ('legacy', 'p', 'x', "
+                              "'coder', '{}', 'ready', '2026-01-01', '2026-01-01')"))
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT version FROM user_agents WHERE user_id = 'legacy'")
+                                ).scalar_one() == 1
+            if other_tool:
+                assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                    (other_tool,)]
+                conn.execute(text("DROP TABLE alembic_version"))
+            else:
+                assert not inspect(conn).has_table("alembic_version")
+            conn.execute(text("DELETE FROM user_agents WHERE user_id = 'legacy'"))
     finally:
         engine.dispose()
 

@@ -302,3 +302,34 @@ def test_a_runaway_tool_loop_stops_at_max_model_calls_per_task(run_in):
     task = out["plan"].tasks[0]
     assert task.status == "failed" and "max_model_calls_per_task=4" in task.error
     assert run_in.script.counts["task"] == 4
+
+
+@pytest.mark.parametrize("answer", ["approve", "reject"])
+def test_a_command_needing_approval_pauses_the_task_and_asks_through_the_session(run_in, answer):
+    """command_policy=approve: the task's run_command interrupts inside the task; the session
+    surfaces it, and the person's answer reaches the very tool call that asked."""
+    def task(request):
+        results = [m for m in request.messages if isinstance(m, ToolMessage)]
+        if not results:
+            return AIMessage(content="", tool_calls=[{
+                "name": "run_command", "id": "call-1",
+                "args": {"command": "python3 -c \"open('ran.txt', 'w').write('yes')\""}}])
+        return f"command said: {results[-1].content}"
+
+    run_in.use(Script(task=task), command_policy="approve")
+    run_in.agent("coder", config={"allowed_commands": ["python3"]})
+    run_in.send("run the script")
+    state = run_in.state()
+    request = state.interrupts[0].value
+    assert request["type"] == "task_input" and request["task_id"] == "t1"
+    assert request["request"]["type"] == "command_approval"
+    assert "python3" in request["request"]["command"]
+    assert files(run_in.workspace) == []
+    assert "input_required" in run_in.names()
+    out = run_in.resume(answer)
+    assert out["final"].status == "completed"
+    if answer == "approve":
+        assert (run_in.workspace / "ran.txt").read_text() == "yes"
+        assert out["plan"].tasks[0].attempts == 1
+    else:
+        assert files(run_in.workspace) == [] and "did not approve" in out["final"].text

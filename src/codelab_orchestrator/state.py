@@ -58,6 +58,8 @@ class Task(BaseModel):
     result: str | None = Field(default=None, description="The result, cut to a summary.")
     result_chars: int = Field(default=0, description="Length of the whole result.")
     run: str | None = Field(default=None, description="Thread id of the attempt's durable run.")
+    waiting_for: Any = Field(
+        default=None, description="What the attempt asked a person (an interrupt inside the task).")
     error: str | None = None
     attempts: int = 0
     started_at: datetime | None = None

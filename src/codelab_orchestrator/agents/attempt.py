@@ -36,6 +36,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_stream_writer
 from langgraph.runtime import RunControl
+from langgraph.types import Command
 
 from ..context import TaskContext
 from ..persistence import AgentRecord, OrchestratorConfig
@@ -79,6 +80,7 @@ class Attempt:
     goal: str
     dependencies: tuple[Task, ...]
     workspace: str
+    resume: Any = None  # a person's answer to what the attempt asked (its interrupt)
 
     @property
     def key(self) -> str:
@@ -129,12 +131,14 @@ async def _run(attempt: Attempt, saver: BaseCheckpointSaver | None,
         "run_name": f"{attempt.task.id} ({attempt.agent.name})",
         "recursion_limit": 4 * attempt.settings.max_model_calls_per_task + 10,
     }
-    payload: dict[str, Any] | None = None
+    payload: Any = None
     if saver is not None:
         before = await agent.aget_state(config)
         if before.values.get("messages"):
             if not before.next:
                 return outcome_of(before.values["messages"])  # finished before a crash
+            if attempt.resume is not None and before.interrupts:
+                payload = Command(resume=attempt.resume)
         else:
             payload = {"messages": [HumanMessage(await _prompt(attempt, saver))]}
     else:

@@ -37,9 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +46,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..persistence.leases import TaskLeases, task_leases
+from ..persistence.owners import new_owner_id
 
 LEASE_TTL_ENV = "CODELAB_TASK_LEASE_TTL"
 DEFAULT_TTL_S = 8.0
@@ -84,11 +83,6 @@ def lease_ttl() -> float:
     return value
 
 
-def new_owner() -> str:
-    """``host:pid:nonce``: unique per attempt run, readable in the table."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 async def _db(func: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_executor, partial(func, *args))
 
@@ -98,7 +92,7 @@ class Fence:
 
     def __init__(self, store: TaskLeases, key: str, ttl: float):
         self.store, self.key, self.ttl = store, key, ttl
-        self.owner = new_owner()
+        self.owner = new_owner_id()  # host|machine|pid|start time|nonce: unique per attempt run
         self.epoch: int | None = None
         self.lost: str | None = None
         self._valid_until = 0.0

@@ -102,6 +102,10 @@ def update(
     replace: Annotated[bool, typer.Option(help="Replace the config instead of merging.")] = False,
     status: Annotated[AgentStatus | None, typer.Option()] = None,
     rename: Annotated[str | None, typer.Option(help="New name.")] = None,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", help="Only if the agent is still at this version (see `agents show`): "
+                             "a concurrent change makes this fail instead of being overwritten.",
+    )] = None,
     user: UserOption = None,
     project: ProjectOption = None,
 ) -> None:
@@ -111,9 +115,10 @@ def update(
     with user_errors():
         record = _repository(user_id, project_id).update(
             user_id, project_id, agent, config=data, replace_config=replace,
-            status=status, name=rename,
+            status=status, name=rename, if_version=if_version,
         )
-    console.print(f"updated agent [bold]{record.name}[/bold] (id {record.id})")
+    console.print(f"updated agent [bold]{record.name}[/bold] (id {record.id}, "
+                  f"version {record.version})")
 
 
 @app.command()

@@ -100,7 +100,8 @@ def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
 
 
 async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context,
-                console: Console, *, as_json: bool, yes: bool, answer: str | None = None) -> int:
+                console: Console, *, as_json: bool, yes: bool, answer: str | None = None,
+                verbose: bool = False) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code.
 
     ``payload`` None continues the thread: a waiting approval is answered first
@@ -118,7 +119,7 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
                     if resume is None:
                         return EXIT_WAITING
                     payload = Command(resume=resume)
-                with Progress(console, as_json=as_json) as progress:
+                with Progress(console, as_json=as_json, verbose=verbose) as progress:
                     async for mode, chunk in graph.astream(
                             payload, config, context=context, durability="sync",
                             stream_mode=["custom", "updates"], control=control):
@@ -137,6 +138,8 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
 
 def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool,
                     answer: str | None, thread: str) -> Any:
+    if request.get("type") == "task_input":
+        return task_answer(request, console, as_json=as_json, answer=answer, thread=thread)
     if yes:
         return "approve"
     if answer:
@@ -157,6 +160,29 @@ def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool
         return choice
     Prompt.ask(f"edit {draft}, then press Enter")
     return {"action": "edit", "plan": json.loads(draft.read_text())}
+
+
+def task_answer(request: dict, console: Console, *, as_json: bool, answer: str | None,
+                thread: str) -> Any:
+    """A task asks a person (a command to approve): ``--answer``, or the terminal. ``--yes``
+    approves plans, never commands."""
+    if answer:
+        return answer
+    asked = request.get("request") or {}
+    what = (f"run `{asked.get('command')}` ({asked.get('reason')})"
+            if asked.get("type") == "command_approval" else json.dumps(asked, default=str))
+    if as_json or not console.is_terminal:
+        message = {"event": "waiting_for_input", "thread_id": thread, "task_id": request.get("task_id"),
+                   "request": asked}
+        if as_json:
+            print(json.dumps(message, default=str), flush=True)
+        else:
+            console.print(f"task {request.get('task_id')} asks to {what}: "
+                          f"codelab resume {thread} --answer approve|reject", highlight=False)
+        return None
+    console.print(f"task {request.get('task_id')} ({request.get('agent')}) asks to {what}",
+                  highlight=False)
+    return Prompt.ask("approve or reject?", choices=["approve", "reject"], default="reject")
 
 
 def _answer_value(answer: str) -> Any:

@@ -1,41 +1,50 @@
-"""Live progress for a run: a Rich table of the plan's tasks whose statuses
-change as they run, a line per decision, or one JSON object per event."""
+"""Live progress for a run: a Rich table of the plan's tasks that ticks while they run,
+a line per decision, or one JSON object per event.
+
+The table is rebuilt on every refresh (four times a second), so running tasks show
+their elapsed time and what their agent is doing right now (calling the model, or
+the tool it runs), from the events the tasks' runs stream.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from rich.console import Console, Group
+from rich import box
+from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..state import Plan, PlanPatch, merge_plan, now
+from ..state import Plan, PlanPatch, Task, merge_plan, now
 
-STYLE = {"pending": "dim", "running": "yellow", "done": "green", "failed": "red", "skipped": "dim"}
+STYLE = {"pending": "dim", "running": "yellow", "done": "green", "failed": "red",
+         "skipped": "dim", "cancelled": "magenta"}
 
 
 class Progress:
-    """Consumes ``(mode, chunk)`` pairs from ``graph.stream(..., stream_mode=["custom", "updates"])``."""
+    """Consumes ``(mode, chunk)`` pairs from ``graph.astream(..., stream_mode=["custom", "updates"])``."""
 
-    def __init__(self, console: Console, as_json: bool = False):
+    def __init__(self, console: Console, as_json: bool = False, verbose: bool = False):
         self.console = console
         self.as_json = as_json
+        self.verbose = verbose
         self.plan: Plan | None = None
+        self.doing: dict[str, str] = {}  # task id -> what its agent is doing now
         self.live: Live | None = None
 
     def __enter__(self) -> Progress:
         if not self.as_json:
-            self.live = Live(self._render(), console=self.console, refresh_per_second=4,
-                             transient=False)
+            self.live = Live(self, console=self.console, refresh_per_second=4, transient=False)
             self.live.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self.live is not None:
-            self.live.update(self._render())
+            self.live.refresh()
             self.live.__exit__(*exc)
+            self.console.print()
 
     def feed(self, mode: str, chunk: Any) -> None:
         if mode == "custom":
@@ -44,37 +53,62 @@ class Progress:
             for update in chunk.values():
                 if isinstance(update, dict) and isinstance(update.get("plan"), Plan | PlanPatch):
                     self.plan = merge_plan(self.plan, update["plan"])
-        if self.live is not None:
-            self.live.update(self._render())
 
     def _event(self, event: dict[str, Any]) -> None:
         if self.as_json:
             print(json.dumps(event, default=str, ensure_ascii=False), flush=True)
             return
-        line = describe(event)
+        self._track(event)
+        line = describe(event, verbose=self.verbose)
         if line:
             self.console.print(line, highlight=False)
 
-    def _render(self) -> Any:
+    def _track(self, event: dict[str, Any]) -> None:
+        task, kind = event.get("task_id"), event.get("event")
+        if not task:
+            return
+        if kind == "model_call":
+            self.doing[task] = f"model call {event.get('step', '')}".strip()
+        elif kind == "tool_called":
+            target = (event.get("args") or {}).get("path") or (event.get("args") or {}).get("command")
+            self.doing[task] = f"{event.get('tool')} {target or ''}".strip()
+        elif kind in ("task_done", "task_failed", "task_cancelled"):
+            self.doing.pop(task, None)
+
+    def __rich__(self) -> Any:
         if self.plan is None:
             return Text("classifying...", style="dim")
-        table = Table(title=f"plan {self.plan.id}: {self.plan.goal[:70]}", title_justify="left")
-        for column in ("task", "agent", "status", "elapsed", "description"):
-            table.add_column(column, overflow="fold" if column == "description" else "ellipsis")
+        table = Table(title=f"plan {self.plan.id}: {self.plan.goal[:70]}", title_justify="left",
+                      box=box.SIMPLE_HEAD)
+        for column, width in (("task", 6), ("agent", 7), ("status", 9), ("elapsed", 7),
+                              ("tokens", 6)):
+            table.add_column(column, no_wrap=True, min_width=width,
+                             justify="right" if column in ("elapsed", "tokens") else "left")
+        table.add_column("now / description", overflow="ellipsis", no_wrap=True)
         for task in self.plan.tasks:
+            doing = self.doing.get(task.id) if task.status == "running" else None
             table.add_row(task.id, task.agent, Text(task.status, style=STYLE.get(task.status, "")),
-                          _elapsed(task), task.description[:60])
-        return Group(table)
+                          _elapsed(task), _tokens(task),
+                          Text(doing[:36], style="cyan") if doing else Text(task.description[:36]))
+        total = sum(t.usage.get("total_tokens", 0) for t in self.plan.tasks)
+        if total:
+            table.caption = f"tokens so far: {total:,}"
+        return table
 
 
-def _elapsed(task: Any) -> str:
+def _elapsed(task: Task) -> str:
     if task.started_at is None:
         return ""
     end = task.finished_at or (now() if task.status == "running" else task.started_at)
     return f"{(end - task.started_at).total_seconds():.1f}s"
 
 
-def describe(event: dict[str, Any]) -> str | None:
+def _tokens(task: Task) -> str:
+    total = task.usage.get("total_tokens", 0)
+    return f"{total:,}" if total else ""
+
+
+def describe(event: dict[str, Any], verbose: bool = False) -> str | None:
     kind = event.get("event")
     task = event.get("task_id")
     if kind == "classified":
@@ -91,11 +125,17 @@ def describe(event: dict[str, Any]) -> str | None:
         return f"  [yellow]retry[/yellow] {task} (attempt {event.get('attempt')}): {event.get('error')}"
     if kind == "task_failed":
         return f"  [red]failed[/red] {task}: {event.get('error')}"
+    if kind == "task_cancelled":
+        return f"  [magenta]stopped[/magenta] {task}: {event.get('reason')}"
     if kind == "replanned":
         return (f"[bold]re-plan {event.get('replan')}[/bold]: replaced {', '.join(event.get('replaced', []))} "
                 f"with {', '.join(event.get('new_tasks', []))}")
     if kind == "plan_completed":
         return f"[bold]plan {event.get('status')}[/bold]"
+    if verbose and kind == "tool_called":
+        args = ", ".join(f"{k}={v!r}" for k, v in (event.get("args") or {}).items())
+        return f"    [dim]{task}[/dim] {event.get('tool')}({args[:160]})"
+    if verbose and kind == "tool_result":
+        style = "red" if event.get("status") == "error" else "dim"
+        return f"    [dim]{task}[/dim] [{style}]-> {str(event.get('preview', ''))[:120]!r}[/{style}]"
     return None
-
-

@@ -1,4 +1,10 @@
-"""``codelab sessions list|show``: read back what the checkpointer holds."""
+"""``codelab sessions list|show``: the caller's sessions, from the sessions table.
+
+Only the sessions of the caller's user and project (``--user``/``--project``, else
+``$CODELAB_USER``/``$CODELAB_PROJECT``, else ``local``) are listed or shown; listing
+reads the sessions table, not every checkpoint. ``show`` then reads that one
+session's state from the checkpointer.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..agents.attempt import is_attempt_thread
 from ..persistence import open_checkpointer
-from .common import JsonOption, console, fail, print_json
+from ..persistence.sessions import SessionNotFoundError, SessionStore
+from .common import JsonOption, ProjectOption, UserOption, console, fail, print_json, scope
 
-app = typer.Typer(help="Sessions (threads) stored by the checkpointer.", no_args_is_help=True)
+app = typer.Typer(help="Your sessions (threads): which exist, which are running, what they did.",
+                  no_args_is_help=True)
 
 
 def _graph(saver: Any) -> Any:
@@ -20,51 +27,39 @@ def _graph(saver: Any) -> Any:
     return build_graph(checkpointer=saver)
 
 
-def _last_request(values: dict) -> str:
-    for message in reversed(values.get("messages", [])):
-        if getattr(message, "type", "") == "human":
-            return str(message.content)
-    return ""
-
-
 @app.command("list")
 def list_sessions(
     limit: Annotated[int, typer.Option(help="Most recent N sessions.")] = 20,
+    user: UserOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sessions, newest first: thread, created, last request, plan status."""
-    rows: list[dict[str, Any]] = []
-    with open_checkpointer() as saver:
-        first_seen: dict[str, str] = {}
-        latest: dict[str, Any] = {}
-        for item in saver.list(None):
-            thread = item.config["configurable"]["thread_id"]
-            if is_attempt_thread(thread):
-                continue
-            latest.setdefault(thread, item)  # list() yields newest first
-            first_seen[thread] = item.checkpoint["ts"]
-        graph = _graph(saver)
-        for thread, item in sorted(latest.items(), key=lambda kv: kv[1].checkpoint["ts"], reverse=True)[:limit]:
-            values = graph.get_state({"configurable": {"thread_id": thread}}).values
-            plan = values.get("plan")
-            rows.append({"thread_id": thread, "created": first_seen[thread],
-                         "updated": item.checkpoint["ts"], "last_request": _last_request(values),
-                         "plan_status": plan.status if plan else None})
+    """Your sessions, most recently active first: thread, state (running, or how the last run
+    ended), last request, workspace."""
+    user_id, project_id = scope(user, project)
+    sessions = SessionStore().list(user_id, project_id, limit=max(limit, 0))
     if as_json:
-        print_json(rows)
+        print_json([s.as_json() for s in sessions])
         return
-    table = Table(title="Sessions")
-    for column in ("thread", "created", "last request", "plan"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["thread_id"], row["created"][:19], row["last_request"][:60],
-                      row["plan_status"] or "-")
+    table = Table(title=f"Sessions of {user_id}/{project_id}")
+    for column in ("thread", "state", "updated", "last request", "workspace"):
+        table.add_column(column, overflow="fold")
+    for s in sessions:
+        state = f"[green]running[/green] ({s.holder})" if s.running else s.state
+        table.add_row(s.thread_id, state, s.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      (s.last_request or "")[:60], s.workspace or "")
     console.print(table)
 
 
 @app.command()
-def show(thread: str, as_json: JsonOption = False) -> None:
-    """A session's plan, task statuses and results, and its conversation."""
+def show(thread: str, user: UserOption = None, project: ProjectOption = None,
+         as_json: JsonOption = False) -> None:
+    """One of your sessions: its plan, task statuses and results, and its conversation."""
+    user_id, project_id = scope(user, project)
+    try:
+        record = SessionStore().require(thread, user_id=user_id, project_id=project_id)
+    except SessionNotFoundError as exc:
+        fail(str(exc))
     with open_checkpointer() as saver:
         state = _graph(saver).get_state({"configurable": {"thread_id": thread}})
     if not state.values:
@@ -73,12 +68,16 @@ def show(thread: str, as_json: JsonOption = False) -> None:
     plan = values.get("plan")
     history = [{"role": m.type, "content": str(m.content)} for m in values.get("messages", [])]
     if as_json:
-        print_json({"thread_id": thread, "next": list(state.next),
+        print_json({"thread_id": thread, "state": record.state, "running": record.running,
+                    "next": list(state.next),
                     "waiting_for_approval": bool(state.interrupts),
                     "classification": values["classification"].model_dump(mode="json")
                     if values.get("classification") else None,
                     "plan": plan.model_dump(mode="json") if plan else None, "history": history})
         return
+    holder = f", {record.holder}" if record.running and record.holder else ""
+    console.print(f"session {thread} ({record.state}{holder}) in {record.workspace or '?'}",
+                  highlight=False)
     if plan is not None:
         table = Table(title=f"plan {plan.id} ({plan.status}): {plan.goal[:60]}")
         for column in ("task", "agent", "status", "attempts", "result / error"):

@@ -13,12 +13,14 @@ import re
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from ..context import Context
 from ..events import emit
 from ..models import ModelConfigurationError, get_chat_model
 from ..parsing import structured_call
+from ..persistence.sessions import SessionStore
 from ..planning import ClassificationOutput
 from ..project import Project, load_project
 from ..prompts.classify import CLASSIFY_SYSTEM, HISTORY_TEMPLATE, PLAN_VIEW
@@ -35,13 +37,14 @@ CANCEL = re.compile(
 HISTORY_MESSAGES = 6
 
 
-def classify(state: State, runtime: Runtime[Context]) -> dict:
+def classify(state: State, runtime: Runtime[Context], config: RunnableConfig) -> dict:
     context = session_context(state, runtime)
     text = last_request(state.messages)
     plan = state.plan
     update: dict = {"final": None, "pending_replan": None}
     if state.session is None:
         update["session"] = session_info(context)
+    register_session(config, context, text)
 
     if plan is not None and plan.active and CANCEL.match(text):
         reason = "cancelled by the user"
@@ -65,6 +68,16 @@ def classify(state: State, runtime: Runtime[Context]) -> dict:
             emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
         update["plan"] = None
     return {**update, "classification": classification}
+
+
+def register_session(config: RunnableConfig, context: Context, request: str) -> None:
+    """The session's row in the sessions table (what ``codelab sessions list`` shows), for
+    sessions started over HTTP as for those started by the CLI."""
+    thread_id = config.get("configurable", {}).get("thread_id")
+    if thread_id:
+        SessionStore().register(str(thread_id), user_id=context.user_id,
+                                project_id=context.project_id, workspace=context.workspace,
+                                orchestrator=context.orchestrator, last_request=request)
 
 
 def stop_running(plan: Plan, reason: str) -> list[Task]:

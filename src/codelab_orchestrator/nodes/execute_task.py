@@ -26,9 +26,17 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.errors import GraphDrained
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
 from .. import supervisor
-from ..agents import Attempt, TaskOutcome, attempt_thread_id, fencing, run_attempt
+from ..agents import (
+    Attempt,
+    TaskInterruptedError,
+    TaskOutcome,
+    attempt_thread_id,
+    fencing,
+    run_attempt,
+)
 from ..context import Context
 from ..events import emit
 from ..project import Project, load_project
@@ -52,8 +60,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     changed: dict[str, Task] = {}
     active: dict[str, Task] = {}
 
-    def start(task: Task, **event: Any) -> None:
-        attempt = _attempt(plan, task, project, context, thread_id)
+    def start(task: Task, resume: Any = None, **event: Any) -> None:
+        attempt = _attempt(plan, task, project, context, thread_id, resume)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
@@ -64,10 +72,23 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
-    for task in resumable_tasks(plan):  # running here, or left running by a crash or a stop
-        if task.status == "cancelled":
-            task = changed[task.id] = task.model_copy(update={"status": "running", "error": None})
-        start(task, restarted=True)
+    under_way = resumable_tasks(plan)  # running here, or left running by a crash or a stop
+    waiting = [t for t in under_way if t.waiting_for is not None]
+    answers: dict[str, Any] = {}
+    if waiting and len(waiting) == len(under_way) and not ready_tasks(plan):
+        # Nothing else can move: ask the person, one question at a time, in a stable order
+        # (a node's interrupts are matched to answers by order).
+        for task in waiting:
+            answers[task.id] = interrupt({
+                "type": "task_input", "plan_id": plan.id, "task_id": task.id, "agent": task.agent,
+                "request": task.waiting_for})
+    for task in under_way:
+        if task.waiting_for is not None and task.id not in answers:
+            continue  # asked, not answered yet: other tasks go on meanwhile
+        if task.status == "cancelled" or task.id in answers:
+            task = changed[task.id] = task.model_copy(update={
+                "status": "running", "error": None, "waiting_for": None})
+        start(task, resume=answers.get(task.id), restarted=True)
     free = max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
         attempt_no = task.attempts + 1
@@ -95,7 +116,10 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     for key, future in finished.items():
         done = _finish(active[key], future)
         changed[done.id] = done
-        if done.status == "cancelled":
+        if done.waiting_for is not None:
+            emit("input_required", plan_id=plan.id, task_id=done.id, agent=done.agent,
+                 attempt=done.attempts, request=done.waiting_for)
+        elif done.status == "cancelled":
             emit("task_cancelled", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, reason=done.error)
         elif done.status == "done":
@@ -108,14 +132,14 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
 
 
 def _attempt(plan: Plan, task: Task, project: Project, context: Context,
-             thread_id: str | None) -> Attempt | None:
+             thread_id: str | None, resume: Any = None) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
     if agent is None:
         return None
     dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
     return Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
                    settings=project.settings, goal=plan.goal, dependencies=dependencies,
-                   workspace=context.workspace)
+                   workspace=context.workspace, resume=resume)
 
 
 async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
@@ -139,6 +163,8 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     exc = future.exception()
     if isinstance(exc, GraphDrained):  # the attempt stopped itself at a drain: resumable
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
+    if isinstance(exc, TaskInterruptedError):  # it asks a person; its run waits, checkpointed
+        return task.model_copy(update={"waiting_for": exc.value})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()

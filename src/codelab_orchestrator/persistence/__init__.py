@@ -1,4 +1,5 @@
-"""Persistence: the agents table and the checkpointer. Knows nothing of the graph."""
+"""Persistence: the agents table, the sessions table and the checkpointer. Knows nothing of
+the graph."""
 
 from .checkpointer import open_async_checkpointer, open_checkpointer
 from .engine import get_engine
@@ -7,6 +8,7 @@ from .repository import (
     AgentNotFoundError,
     AgentRecord,
     AgentRepository,
+    AgentVersionConflictError,
     pick_orchestrator,
 )
 from .schemas import (
@@ -17,6 +19,15 @@ from .schemas import (
     OrchestratorConfig,
     validate_config,
 )
+from .sessions import (
+    Lease,
+    SessionBusyError,
+    SessionError,
+    SessionNotFoundError,
+    SessionRecord,
+    SessionStore,
+    session_lease,
+)
 
 __all__ = [
     "AgentConfig",
@@ -24,13 +35,21 @@ __all__ = [
     "AgentNotFoundError",
     "AgentRecord",
     "AgentRepository",
+    "AgentVersionConflictError",
     "AgentRole",
     "AgentStatus",
     "ConfigValidationError",
+    "Lease",
     "OrchestratorConfig",
+    "SessionBusyError",
+    "SessionError",
+    "SessionNotFoundError",
+    "SessionRecord",
+    "SessionStore",
     "get_engine",
     "open_async_checkpointer",
     "open_checkpointer",
     "pick_orchestrator",
+    "session_lease",
     "validate_config",
 ]

@@ -3,7 +3,10 @@
 The savers use a strict serializer (only LangGraph's safe types); the graph
 adds its own state types with ``with_allowlist`` when it is compiled, so a
 checkpoint can never make this process import an arbitrary class.
-``setup()`` runs once per URL per process; connections are closed on exit.
+``setup()`` creates or migrates the saver's tables: it runs once per URL per
+process, under a cross-process lock (:mod:`.locks`) so that any number of
+processes may start on a fresh database at once (unlocked, concurrent set-ups on
+PostgreSQL die on ``checkpoint_migrations_pkey``). Connections are closed on exit.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from contextlib import asynccontextmanager, contextmanager
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from .locks import async_setup_lock, setup_lock
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
 
 _setup_done: set[str] = set()
@@ -23,6 +27,7 @@ _setup_done: set[str] = set()
 # dict rows), and no server-side prepared statements so poolers like PgBouncer work.
 PG_CONNECTION_KWARGS = {"autocommit": True, "prepare_threshold": 0}
 _setup_lock = threading.Lock()
+LOCK_NAME = "checkpointer-setup"
 
 
 def strict_serde() -> JsonPlusSerializer:
@@ -32,7 +37,8 @@ def strict_serde() -> JsonPlusSerializer:
 def _once(url: str, setup: object) -> None:
     with _setup_lock:
         if url not in _setup_done:
-            setup()  # type: ignore[operator]
+            with setup_lock(url, LOCK_NAME):
+                setup()  # type: ignore[operator]
             _setup_done.add(url)
 
 
@@ -72,11 +78,12 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
 
     conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
         sqlite_saver = SqliteSaver(conn, serde=strict_serde())
-        sqlite_saver.setup()  # cheap and idempotent; the connection is new
+        with setup_lock(url, LOCK_NAME):  # switching a new file to WAL needs it to itself
+            conn.execute("PRAGMA journal_mode=WAL")
+            sqlite_saver.setup()  # cheap and idempotent; the connection is new
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
         yield sqlite_saver
     finally:
         conn.close()
@@ -102,7 +109,8 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
         try:
             saver = AsyncPostgresSaver(pool, serde=strict_serde())  # type: ignore[arg-type]
             if url not in _setup_done:
-                await saver.setup()
+                async with async_setup_lock(url, LOCK_NAME):
+                    await saver.setup()
                 _setup_done.add(url)
             yield saver
         finally:
@@ -114,11 +122,12 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
 
     conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=30000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
         async_saver = AsyncSqliteSaver(conn, serde=strict_serde())
-        await async_saver.setup()
+        async with async_setup_lock(url, LOCK_NAME):
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await async_saver.setup()
+        await conn.execute("PRAGMA synchronous=NORMAL")
         yield async_saver
     finally:
         await conn.close()

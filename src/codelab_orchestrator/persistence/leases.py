@@ -8,7 +8,9 @@ taken over, even if the new owner has since released it.
 
 - :meth:`TaskLeases.acquire` takes a lease that is free or expired, in one
   ``INSERT ... ON CONFLICT DO UPDATE ... WHERE expires_at <= now()`` (of two
-  workers taking over at once, exactly one gets it);
+  workers taking over at once, exactly one gets it), or at once when its holder
+  was a process of this machine that no longer exists (a killed ``codelab run``
+  resumed right away: :func:`~codelab_orchestrator.persistence.owners.owner_is_dead`);
 - :meth:`TaskLeases.renew` extends it only while (owner, epoch) is unchanged;
 - :meth:`TaskLeases.holds` tells whether nobody took it over since;
 - :meth:`TaskLeases.release` expires it at once (the row and its epoch stay, so
@@ -29,6 +31,7 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, text
 
 from .engine import WRITE, get_engine
+from .owners import owner_is_dead
 from .settings import database_url, is_postgres
 
 SWEEP_CHANCE = 0.01  # one acquisition in a hundred forgets leases expired a day ago
@@ -47,6 +50,10 @@ _RENEW = text("""
 _RELEASE = text("""
     UPDATE task_leases SET expires_at = now()
     WHERE key = :key AND owner = :owner AND epoch = :epoch""")
+_TAKE_FROM_DEAD = text("""
+    UPDATE task_leases SET owner = :owner, epoch = epoch + 1,
+        expires_at = now() + make_interval(secs => :ttl), acquired_at = now()
+    WHERE key = :key AND owner = :dead AND epoch = :epoch RETURNING epoch""")
 _HOLDERS = text("SELECT key, owner, epoch FROM task_leases WHERE key = ANY(:keys)")
 _SWEEP = text("DELETE FROM task_leases WHERE expires_at < now() - interval '1 day'")
 
@@ -64,6 +71,13 @@ class TaskLeases:
             if random.random() < SWEEP_CHANCE:
                 conn.execute(_SWEEP)
             row = conn.execute(_ACQUIRE, {"key": key, "owner": owner, "ttl": ttl}).first()
+            if row is None:
+                holder = conn.execute(_HOLDERS, {"keys": [key]}).first()
+                if holder is not None and owner_is_dead(holder[1]):
+                    # Compare-and-set on the dead owner: of two takers, one wins.
+                    row = conn.execute(_TAKE_FROM_DEAD, {
+                        "key": key, "owner": owner, "ttl": ttl, "dead": holder[1],
+                        "epoch": holder[2]}).first()
         return None if row is None else int(row[0])
 
     def renew(self, key: str, owner: str, epoch: int, ttl: float) -> bool:

@@ -13,6 +13,9 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+VERSION_TABLE = "codelab_alembic_version"  # not Alembic's default: see migrations/env.py
+LEGACY_VERSION_TABLE = "alembic_version"
+LOCK_NAME = "alembic-migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -43,4 +46,5 @@ def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()

@@ -1,7 +1,7 @@
-"""The one agents table, ``user_agents`` (SQLAlchemy 2.0 typed ORM).
+"""The tables: ``user_agents`` (the one agents table) and ``sessions`` (SQLAlchemy 2.0 ORM).
 
-Orchestrators are rows here too (role ``orchestrator``), with their settings
-in ``config``: there is no second table to keep in step.
+Orchestrators are rows of ``user_agents`` too (role ``orchestrator``), with their
+settings in ``config``: there is no second table to keep in step.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,3 +57,32 @@ class UserAgent(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Bumped by every ORM update, which also checks it (``UPDATE ... WHERE version = old``):
+    # a write based on a stale read fails instead of overwriting (see repository.update).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SessionRow(Base):
+    """One session (LangGraph thread) and who may run it right now.
+
+    Scoped by ``(user_id, project_id)`` like the agents. ``status`` is how the last
+    run ended (``new`` before the first); whether a run is going on now is the lease:
+    ``lease_owner`` holds it until ``lease_expires_at`` unless it renews it.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_scope_updated", "user_id", "project_id", "updated_at"),)
+
+    thread_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    project_id: Mapped[str] = mapped_column(String(128))
+    workspace: Mapped[str | None] = mapped_column(Text, nullable=True)
+    orchestrator: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_request: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", server_default="new")
+    lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -4,6 +4,17 @@ Every method takes ``(user_id, project_id)`` first and every statement filters
 by both, so no call can see or touch another user's or project's row, not even
 by a known id. Results are immutable :class:`AgentRecord` values, never live
 ORM objects, so callers cannot write behind the repository's back.
+
+Writes are atomic under concurrency. A partial update reads, merges and writes
+the row under a row lock (``SELECT ... FOR UPDATE``), so twenty concurrent
+updates of twenty different fields keep all twenty; every write bumps the row's
+``version``, and a caller that sends a whole config it read earlier passes
+``if_version`` and gets :class:`AgentVersionConflictError` instead of
+overwriting a newer one. On PostgreSQL the writes of one project also take a
+per-project advisory transaction lock first: the "exactly one default
+orchestrator" rule spans several rows, and rows another transaction inserts are
+invisible to a row lock. On SQLite every write transaction is ``BEGIN
+IMMEDIATE`` (see :mod:`.engine`), which serialises writers on its own.
 """
 
 from __future__ import annotations
@@ -19,9 +30,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .defaults import DEFAULT_AGENTS
 from .engine import WRITE, get_engine
+from .locks import advisory_key
 from .models import UserAgent, utcnow
 from .schemas import (
     AgentConfig,
@@ -40,6 +53,16 @@ class AgentExistsError(ValueError):
     pass
 
 
+class AgentVersionConflictError(ValueError):
+    """The row changed since the caller read it (``if_version`` is not its version)."""
+
+    def __init__(self, agent: int | str, expected: int | None, actual: int | None):
+        self.expected, self.actual = expected, actual
+        where = f": it is at version {actual}, not {expected}" if actual is not None else ""
+        super().__init__(f"agent {agent!r} was changed meanwhile{where}; nothing was written. "
+                         "Read it again (codelab agents show) and retry")
+
+
 class AgentRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -52,6 +75,7 @@ class AgentRecord(BaseModel):
     status: AgentStatus
     created_at: datetime
     updated_at: datetime
+    version: int = 1
 
     @property
     def enabled(self) -> bool:
@@ -77,6 +101,7 @@ def _record(row: UserAgent) -> AgentRecord:
         status=row.status,
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
+        version=row.version,
     )
 
 
@@ -107,8 +132,20 @@ class AgentRepository:
             UserAgent.user_id == user_id, UserAgent.project_id == project_id
         )
 
-    def _row(self, session: Session, user_id: str, project_id: str, agent: int | str) -> UserAgent:
+    @staticmethod
+    def _lock_project(session: Session, user_id: str, project_id: str) -> None:
+        """Serialise the writes of one project's agents (PostgreSQL; a no-op on SQLite,
+        whose write transactions are already exclusive). Taken first, before any row lock,
+        so writers never wait for each other in a cycle."""
+        if session.get_bind().dialect.name == "postgresql":
+            key = advisory_key(f"agents:{user_id}\x1f{project_id}")
+            session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def _row(self, session: Session, user_id: str, project_id: str, agent: int | str, *,
+             lock: bool = False) -> UserAgent:
         query = self._scoped(user_id, project_id)
+        if lock:
+            query = query.with_for_update()
         if isinstance(agent, int) or (isinstance(agent, str) and agent.isdigit()):
             query = query.where(UserAgent.id == int(agent))
         else:
@@ -183,6 +220,7 @@ class AgentRepository:
         )
         try:
             with self._session(write=True) as session:
+                self._lock_project(session, user_id, project_id)
                 session.add(row)
                 session.flush()
                 if role is AgentRole.ORCHESTRATOR:
@@ -203,11 +241,17 @@ class AgentRepository:
         replace_config: bool = False,
         status: AgentStatus | str | None = None,
         name: str | None = None,
+        if_version: int | None = None,
     ) -> AgentRecord:
-        """Change an agent; ``config`` is merged into the current one unless ``replace_config``."""
+        """Change an agent atomically; ``config`` is merged into the current one unless
+        ``replace_config``. With ``if_version`` the write happens only if the row is still
+        at that version (else :class:`AgentVersionConflictError`, nothing written)."""
         try:
             with self._session(write=True) as session:
-                row = self._row(session, user_id, project_id, agent)
+                self._lock_project(session, user_id, project_id)
+                row = self._row(session, user_id, project_id, agent, lock=True)
+                if if_version is not None and row.version != if_version:
+                    raise AgentVersionConflictError(agent, if_version, row.version)
                 if config is not None:
                     new_config = config if replace_config else _deep_merge(row.config, config)
                     row.config = validate_config(row.role, new_config).model_dump(mode="json")
@@ -221,11 +265,17 @@ class AgentRepository:
                     self._keep_one_default(session, user_id, project_id, changed=row)
         except IntegrityError:
             raise AgentExistsError(f"name: an agent named {name!r} already exists") from None
+        except StaleDataError:  # a writer that bypassed the locks: still never a silent overwrite
+            raise AgentVersionConflictError(agent, if_version, None) from None
         return _record(row)
 
-    def delete(self, user_id: str, project_id: str, agent: int | str) -> AgentRecord:
+    def delete(self, user_id: str, project_id: str, agent: int | str, *,
+               if_version: int | None = None) -> AgentRecord:
         with self._session(write=True) as session:
-            row = self._row(session, user_id, project_id, agent)
+            self._lock_project(session, user_id, project_id)
+            row = self._row(session, user_id, project_id, agent, lock=True)
+            if if_version is not None and row.version != if_version:
+                raise AgentVersionConflictError(agent, if_version, row.version)
             record = _record(row)
             session.delete(row)
             session.flush()
@@ -277,6 +327,7 @@ class AgentRepository:
         ]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         with self._session(write=True) as session:
+            self._lock_project(session, user_id, project_id)
             has_orchestrator = session.scalar(
                 select(func.count()).select_from(
                     self._scoped(user_id, project_id)

@@ -24,6 +24,7 @@ from typing import Any
 
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, ToolException, tool
+from langgraph.types import interrupt
 
 from ..context import TaskContext
 from . import commands, files
@@ -118,15 +119,37 @@ async def run_command(command: str, *, runtime: ToolRuntime[TaskContext]) -> str
     context = runtime.context
     allowed = list(getattr(context, "allowed_commands", ()) or ())
     timeout = float(getattr(context, "command_timeout_s", commands.DEFAULT_TIMEOUT_S))
+    network = bool(getattr(context, "allow_network", False))
+    policy = getattr(context, "command_policy", "sandbox")
     try:
-        # Not shielded like the file tools: cancelling the task kills the command's processes.
-        return await commands.run_command_async(
-            await asyncio.to_thread(_workspace, runtime), command, allowed, timeout,
-            allow_network=bool(getattr(context, "allow_network", False)),
-            policy=getattr(context, "command_policy", "sandbox"))
+        ws = await asyncio.to_thread(_workspace, runtime)
+        try:
+            # Not shielded like the file tools: cancelling the task kills the command's processes.
+            return await commands.run_command_async(ws, command, allowed, timeout,
+                                                    allow_network=network, policy=policy)
+        except commands.CommandNeedsApproval as need:
+            # A person decides: the task's run pauses here (checkpointed) until it is answered.
+            answer = interrupt({"type": "command_approval", "command": command,
+                                "reason": need.decision.reason,
+                                "sandboxed": need.decision.sandboxed})
+            if not approves(answer):
+                raise ToolException(f"a person did not approve running {command!r}") from None
+            return await commands.run_command_async(ws, command, allowed, timeout,
+                                                    allow_network=network, policy=policy,
+                                                    approved=True)
     except (WorkspaceError, OSError) as exc:
         message = str(exc) if isinstance(exc, WorkspaceError) else f"{type(exc).__name__}: {exc}"
         raise ToolException(message) from None
+
+
+APPROVE_WORDS = frozenset({"approve", "approved", "yes", "y", "ok", "run", "да"})
+
+
+def approves(answer: Any) -> bool:
+    """Whether a person's answer to an approval request says yes."""
+    if isinstance(answer, dict):
+        answer = answer.get("action", answer.get("answer", ""))
+    return answer is True or str(answer).strip().lower() in APPROVE_WORDS
 
 
 TOOLS: dict[str, BaseTool] = {

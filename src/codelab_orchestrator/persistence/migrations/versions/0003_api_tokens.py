@@ -1,7 +1,7 @@
 """Create the api_tokens table (bearer tokens for the HTTP server).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23
 """
 
@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-# Another branch adds 0002 in parallel; at merge this becomes down_revision = "0002".
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
