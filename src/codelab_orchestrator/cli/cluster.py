@@ -79,8 +79,8 @@ def cluster_env(environ: Mapping[str, str], *, heartbeat_s: float = DEFAULT_HEAR
         "N_JOBS_PER_WORKER": str(jobs),
         "PG_POOL_SIZE": str(pg_pool),
         "PG_MAX_OVERFLOW": str(pg_pool),
-        # Several processes start at once: each migrates under its own lock, harmless.
-        "LG_RUNTIME_PG_AUTO_MIGRATE": environ.get("LG_RUNTIME_PG_AUTO_MIGRATE", "true"),
+        # migrate_runtime() has brought the runtime's schema up to date, under a lock.
+        "LG_RUNTIME_PG_AUTO_MIGRATE": "false",
         **STRICT_ENV,
     }
 
@@ -115,3 +115,25 @@ def find_langhost(python: str) -> str | None:
     """The ``langhost`` script of this interpreter's environment, if installed."""
     candidate = Path(python).with_name("langhost")
     return str(candidate) if candidate.exists() else None
+
+
+RUNTIME_MIGRATION_LOCK = "langgraph-runtime-pg-migrations"
+
+
+def migrate_runtime(database_uri: str) -> None:
+    """Every schema the server sets up, brought up to date under one database lock: the
+    runtime's (its own Alembic history, in ``alembic_version``), the checkpointer's and the
+    store's. The server would set them up at start-up by itself, but without a lock: two
+    servers starting together on a new database both create the same tables and one exits."""
+    from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415
+    from langgraph.store.postgres import PostgresStore  # noqa: PLC0415
+    from langgraph_runtime_pg.migrate import upgrade_head  # noqa: PLC0415 - [cluster] only
+
+    from ..persistence.locks import setup_lock  # noqa: PLC0415
+
+    with setup_lock(database_uri, RUNTIME_MIGRATION_LOCK):
+        upgrade_head(database_uri)
+        with PostgresSaver.from_conn_string(database_uri) as saver:
+            saver.setup()
+        with PostgresStore.from_conn_string(database_uri) as store:
+            store.setup()

@@ -95,6 +95,11 @@ def serve(
         config_path = _write_config(cluster_mod.absolute_config(settings, base),
                                     f"langgraph.cluster-{port}.json")
         args = cluster_mod.langhost_args(server, config_path, host=host, port=port)
+        try:
+            cluster_mod.migrate_runtime(env["DATABASE_URI"])
+        except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+            fail(f"cannot prepare the cluster's database {_redacted_url(env['DATABASE_URI'])}: "
+                 f"{str(exc).splitlines()[0][:300]}")
         err_console.print(f"cluster server on {host}:{port}: database "
                           f"{_redacted_url(env['DATABASE_URI'])}, redis {_redacted_url(env['REDIS_URI'])}, "
                           f"heartbeat {env['LG_BG_JOB_HEARTBEAT']} s, {jobs} runs at once",
