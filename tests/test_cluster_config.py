@@ -48,7 +48,7 @@ def test_the_cluster_environment():
         "DATABASE_URI": "postgresql://app:secret@db.example:5432/codelab",  # libpq form
         "REDIS_URI": "redis://r:6379/0", "LANGGRAPH_RUNTIME_EDITION": "pg",
         "LG_BG_JOB_HEARTBEAT": "3", "N_JOBS_PER_WORKER": "4", "PG_POOL_SIZE": "6",
-        "PG_MAX_OVERFLOW": "6", "LG_RUNTIME_PG_AUTO_MIGRATE": "false",
+        "PG_MAX_OVERFLOW": "6", "CODELAB_PG_POOL_SIZE": "3", "LG_RUNTIME_PG_AUTO_MIGRATE": "false",
         "LANGGRAPH_STRICT_MSGPACK": "true"}
 
 

@@ -79,6 +79,8 @@ def cluster_env(environ: Mapping[str, str], *, heartbeat_s: float = DEFAULT_HEAR
         "N_JOBS_PER_WORKER": str(jobs),
         "PG_POOL_SIZE": str(pg_pool),
         "PG_MAX_OVERFLOW": str(pg_pool),
+        # The agents database's own pool (the same database), kept as small.
+        "CODELAB_PG_POOL_SIZE": environ.get("CODELAB_PG_POOL_SIZE") or str(max(2, pg_pool // 2)),
         # migrate_runtime() has brought the runtime's schema up to date, under a lock.
         "LG_RUNTIME_PG_AUTO_MIGRATE": "false",
         **STRICT_ENV,

@@ -8,6 +8,7 @@ whatever the busy timeout; taking the write lock up front makes it wait instead.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from .settings import database_url, is_postgres, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+POOL_SIZE_ENV = "CODELAB_PG_POOL_SIZE"  # PostgreSQL connections kept per process (x3 when busy)
 WRITE = {"codelab_write": True}  # execution option: this transaction will write
 
 _engines: dict[str, Engine] = {}
@@ -27,8 +29,10 @@ def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the SQLite pragmas applied on every connection."""
     if is_postgres(url):
         # No pre-ping: it costs a round trip per query; a dropped connection surfaces as an
-        # OperationalError, which the graph nodes retry (TRANSIENT_RETRY).
-        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+        # OperationalError, which the graph nodes retry (TRANSIENT_RETRY). The pool's size is
+        # settable because several server processes share one server's connection limit.
+        size = int(os.environ.get(POOL_SIZE_ENV) or 10)
+        return create_engine(url, pool_size=size, max_overflow=2 * size, pool_recycle=1800)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
