@@ -128,9 +128,10 @@ def load(servers: int, args: argparse.Namespace) -> dict:
 
 
 def _mid_plan_call(calls: list[dict], job: str) -> dict | None:
+    calls = [c for c in calls if c["job"] == job]
     ended = {(c["pid"], c["task"], c["step"]) for c in calls if c["event"] == "end"}
     for call in calls:
-        if (call["job"] == job and call["event"] == "start" and call["task"] in ("c", "d")
+        if (call["event"] == "start" and call["task"] in ("c", "d")
                 and call["step"] == 1 and (call["pid"], call["task"], 1) not in ended):
             return call
     return None

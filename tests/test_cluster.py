@@ -15,6 +15,7 @@ Slow (two servers start in ~15 s on two cores). Needs the cluster's virtual envi
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -22,7 +23,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from codelab_orchestrator.cli import app
 from tests import cluster as harness
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
@@ -143,6 +146,10 @@ def test_a_thread_moves_between_servers_and_an_approval_resumes_on_the_other(clu
     assert "Blocked deserialization" not in logs and "unregistered type" not in logs
     listed = [s.thread_id for s in SessionStore().list(USER, name)]  # `codelab sessions list`
     assert listed == [ids["thread"]]
+    shown = CliRunner().invoke(app, ["sessions", "show", ids["thread"], "--user", USER,
+                                     "--project", name, "--json"])  # read from PostgreSQL
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["plan"]["status"] == "completed"
 
 
 def test_twenty_concurrent_runs_over_two_servers_finish_without_errors(cluster, project):
