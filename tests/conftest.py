@@ -15,13 +15,17 @@ PG_ADMIN_URL = os.environ.get("CODELAB_TEST_PG", "postgresql://postgres@127.0.0.
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch) -> Iterator[None]:
-    """Every test gets its own CODELAB_HOME and, unless it sets one, the default SQLite file."""
+    """Every test gets its own CODELAB_HOME and, unless it sets one, the default SQLite file,
+    and no settings layer (config files, CODELAB_* variables) from outside the test."""
+    from codelab_orchestrator.config import ENV_NAMES
     from codelab_orchestrator.persistence.engine import dispose_engines
 
     monkeypatch.setenv("CODELAB_HOME", str(tmp_path / "home"))
+    # No settings from the developer's own config file or shell (see codelab_orchestrator.config).
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     for var in ("DATABASE_URL", "CODELAB_CHECKPOINT_URL", "CODELAB_USER", "CODELAB_PROJECT",
-                "CODELAB_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODELAB_WORKSPACE_ROOTS",
-                "CODELAB_CORS_ORIGINS"):
+                "CODELAB_WORKSPACE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODELAB_WORKSPACE_ROOTS",
+                "CODELAB_CORS_ORIGINS", *ENV_NAMES.values()):
         monkeypatch.delenv(var, raising=False)
     # Tests drive the graph with scripted models named in agent rows (also in the
     # subprocesses and `langgraph dev` servers they start, which inherit this).

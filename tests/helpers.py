@@ -4,7 +4,10 @@ and the stream of custom events."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -21,8 +24,9 @@ from .scripted import MODEL_NAME, Script, install
 
 class Orchestrator:
     def __init__(self, user: str = "tester", project: str | None = None):
+        self.workspace = Path(tempfile.mkdtemp(prefix="codelab-test-ws-"))
         self.context = Context(user_id=user, project_id=project or uuid.uuid4().hex[:8],
-                               workspace=".")
+                               workspace=str(self.workspace))
         self.saver = InMemorySaver()
         self.graph = build_graph(checkpointer=self.saver)
         self.script: Script | None = None
@@ -84,3 +88,9 @@ class Orchestrator:
 
     def close(self) -> None:
         unregister_model(MODEL_NAME)
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+
+def written_anywhere(root: Path, name: str) -> bool:
+    """Whether a task wrote ``name`` in its worktree (somewhere below the data directory)."""
+    return any(root.rglob(name))

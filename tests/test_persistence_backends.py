@@ -148,3 +148,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_head_revision_constant_matches_alembic():
+    """get_engine skips Alembic when the database is at HEAD_REVISION: it must be the real head."""
+    from alembic.script import ScriptDirectory
+
+    from codelab_orchestrator.persistence.migrations import HEAD_REVISION
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS_DIR))
+    assert script.get_current_head() == HEAD_REVISION

@@ -8,22 +8,30 @@ from pathlib import Path
 
 import pytest
 
-from codelab_orchestrator.prompts import classify, finalize, plan, recovery, specialist
+from codelab_orchestrator.parsing import describe_fields
+from codelab_orchestrator.planning import classification_schema, plan_schema
+from codelab_orchestrator.prompts import classify, finalize, plan, recovery, specialist, structured
 from codelab_orchestrator.state import Task
 
 GOLDEN = Path(__file__).with_name("golden")
 AGENTS = "coder (implementation, tests); ask (explanation); debug (diagnosis)"
-TASK = Task(id="t2", description="Add a /health endpoint", agent="coder", dependencies=["t1"])
+TASK = Task(id="t2", description="Add a /health endpoint", agent="coder", dependencies=["t1"],
+            expected=["app.py"], check="pytest -q tests/test_health.py")
 
 RENDERED = {
     **{f"role_{role}": specialist.system_prompt_for(role, tools=["read_file", "edit_file"])
        for role in specialist.ROLE_PROMPTS},
     "role_without_tools": specialist.system_prompt_for("ask", tools=[]),
     "task": specialist.render_task_prompt(TASK, "Ship v2", {"t1": "Design: FastAPI app in app.py"}),
-    "classify": classify.CLASSIFY_SYSTEM.format(
-        agents="coder, architect, debug, ask",
-        plan_view=classify.PLAN_VIEW.format(summary="goal: build (status running)")),
+    "classify": classify.classify_prompt(["coder", "architect", "debug", "ask"],
+                                         "goal: build (status running)"),
+    "classify_no_coder": classify.classify_prompt(["ask", "debug"]),
+    "role_ask_read_only": specialist.system_prompt_for("ask", tools=["list_files", "search_in_code"]),
+    "structured_retry": structured.STRUCTURED_RETRY.format(
+        problem="agent: Input should be 'coder' or 'ask'",
+        fields=describe_fields(classification_schema(("ask", "coder")))),
     "plan": plan.PLAN_SYSTEM.format(agents=AGENTS, max_tasks=20),
+    "plan_fields": describe_fields(plan_schema(("ask", "coder"), 5)),
     "plan_retry": plan.PLAN_RETRY.format(problems="- dependency cycle: a -> b -> a"),
     "replan": plan.REPLAN_SYSTEM.format(agents=AGENTS, max_tasks=20) + "\n---\n" +
     plan.REPLAN_REQUEST.format(goal="Ship v2", done="- t1 [architect] design: ok", failed_id="t2",

@@ -73,8 +73,9 @@ def test_strategies_choose_the_right_path(orchestrate):
     assert script.counts["classify"] == 2
 
 
-def test_no_model_configured_routes_locally(orchestrate):
+def test_no_model_configured_routes_locally(orchestrate, monkeypatch):
     orchestrate.use(Script())
+    monkeypatch.delenv("CODELAB_MODEL")  # a settings layer over the rows: the row's model must count
     orchestrate.agent("orchestrator", config={"model": "openai:gpt-4.1-mini"})  # no key in tests
     out = orchestrate.send("What is a closure in JavaScript?")
     assert out["classification"].method == "local"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import written_anywhere
 from tests.openai_server import OpenAIServer, tool_names, tool_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,8 @@ def test_sigkill_mid_task_repeats_no_answered_model_call(database_url, tmp_path,
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while not (workspace / "step3.txt").exists():
+        home = Path(os.environ["CODELAB_HOME"])  # the task works in a worktree in there
+        while not written_anywhere(home, "step3.txt"):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the third tool step never started"
             time.sleep(0.05)

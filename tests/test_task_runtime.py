@@ -333,3 +333,22 @@ def test_a_command_needing_approval_pauses_the_task_and_asks_through_the_session
         assert out["plan"].tasks[0].attempts == 1
     else:
         assert files(run_in.workspace) == [] and "did not approve" in out["final"].text
+
+
+def test_a_dead_model_endpoint_ends_the_plan_at_once_with_the_url(run_in, monkeypatch):
+    """Connection refused is not a bug for Debug to fix: one failed call, then the plan ends."""
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run_in.use(Script(), max_task_attempts=3)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    monkeypatch.setenv("CODELAB_MODEL_MAX_RETRIES", "0")
+    run_in.agent("coder", config={"model": "openai:gpt-test"})
+    out = run_in.send("fix it")
+    task = out["plan"].tasks[0]
+    assert out["final"].status == "failed" and task.attempts == 1 and task.fatal
+    assert f"127.0.0.1:{port}" in task.error and "cannot connect" in task.error
+    assert not any(t.agent == "debug" for t in out["plan"].tasks)

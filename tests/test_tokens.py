@@ -100,6 +100,8 @@ def exec_args(monkeypatch):
         raise SystemExit(0)
 
     monkeypatch.setattr(os, "execve", fake_execve)
+    # Nothing listens here: whether port 2024 is free on this machine is beside the point.
+    monkeypatch.setattr("codelab_orchestrator.cli.serve.port_problem", lambda host, port: None)
     return captured
 
 

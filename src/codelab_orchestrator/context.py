@@ -8,8 +8,10 @@ session an empty field falls back to ``$CODELAB_USER`` / ``$CODELAB_PROJECT``
 / ``$CODELAB_WORKSPACE`` (else ``local``, ``local``, ``.``).
 
 Orchestration settings are *not* here: they come from the project's
-orchestrator row in the agents table, so they are changed with
-``codelab agents update``, not in code.
+orchestrator row in the agents table, with the layers of
+:mod:`codelab_orchestrator.config` over it (``.codelab.toml``, the user's
+config file, ``CODELAB_*`` variables). ``overrides`` is the top layer: this
+run's own settings (the CLI's flags), never recorded with the session.
 
 :class:`TaskContext` is what one task's tools see: the directory they may
 work in and the limits that apply to them.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     "user_id": ("CODELAB_USER", "local"),
@@ -48,6 +51,30 @@ class Context:
         default=None,
         metadata={"description": "Name of the orchestrator row to use; the project's default if empty."},
     )
+    apply_changes: bool | None = field(
+        default=None,
+        metadata={"description": "Apply the plan's result to the workspace at the end (false: keep "
+                                 "it on a branch); empty: the orchestrator row's apply_changes."},
+    )
+    max_cost_per_plan: float | None = field(
+        default=None,
+        metadata={"description": "This run's cost cap per plan in USD (default: the plan's, "
+                                 "else the orchestrator row's max_cost_per_plan)."},
+    )
+    max_tokens_per_task: int | None = field(
+        default=None,
+        metadata={"description": "This run's token cap per task attempt (default: the row's)."},
+    )
+    max_model_calls_per_task: int | None = field(
+        default=None,
+        metadata={"description": "This run's model-call cap per task attempt (default: the row's)."},
+    )
+    overrides: dict[str, Any] | None = field(
+        default=None,
+        metadata={"description": "Settings for this run over the project's files, environment and "
+                                 "agent rows: model, models (per role), max_parallel_agents, "
+                                 "routing_strategy, require_approval... (the CLI's flags)."},
+    )
 
     def __post_init__(self) -> None:
         self.orchestrator = self.orchestrator or None
@@ -74,3 +101,4 @@ class TaskContext:
     allow_network: bool = False  # commands may use the network
     command_policy: str = "sandbox"  # the orchestrator row's: sandbox / approve / refuse
     deny_files: tuple[str, ...] = ()  # extra patterns the tools refuse (row's deny_files)
+    budget: Any = None  # budget.ledger.AttemptBudget: limits checked before each model call

@@ -14,9 +14,9 @@ from .tools.redaction import redact_value
 EVENTS = (
     "classified", "switch_agent", "plan_created", "approval_required", "task_started",
     "task_done", "task_failed", "task_retry", "task_cancelled", "input_required", "replanned",
-    "plan_completed",
+    "plan_completed", "budget_warning", "budget_exceeded",
     # from inside a task's run (forwarded with plan_id, task_id, agent and attempt):
-    "model_call", "tool_called", "tool_result",
+    "model_call", "model_usage", "tool_called", "tool_result",
 )
 
 

@@ -3,11 +3,18 @@
 A plan from a model is a claim, not a fact: :func:`plan_problems` lists every
 broken rule (empty, duplicate ids, unknown dependencies, cycles, agents that
 are not enabled, too many tasks) so the Architect can be re-asked with them.
+
+:func:`classification_schema` and :func:`plan_schema` build the schemas per
+project: ``agent`` becomes an enum of the project's enabled roles, so a server
+that enforces the JSON schema (llama.cpp, vLLM, Ollama) can only produce a
+valid role, and free-text fields carry a ``maxLength`` so a small model cannot
+ramble inside them until the token limit cuts the reply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,6 +22,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -25,6 +33,14 @@ from .state import Task
 # A role as a model wrote it ("Code", "developer", "explain"), normalised before validation.
 Role = Annotated[str, BeforeValidator(normalize_role)]
 
+REASONING_MAX = 200
+DESCRIPTION_MAX = 400
+
+
+def _clip(limit: int) -> BeforeValidator:
+    """Accept an over-long text by cutting it (the schema's ``maxLength`` asks for less)."""
+    return BeforeValidator(lambda v: v[:limit] if isinstance(v, str) else v)
+
 
 class ClassificationOutput(BaseModel):
     """Classify the user's request: which specialist, and is it one step or a project."""
@@ -34,13 +50,15 @@ class ClassificationOutput(BaseModel):
         description="True if one specialist can do it in one go; false if it needs a plan."
     )
     confidence: Literal["high", "medium", "low"] = "medium"
-    reasoning: str = Field(default="", description="One sentence: why.")
+    reasoning: Annotated[str, _clip(REASONING_MAX)] = Field(
+        default="", description="One short sentence: why.",
+        json_schema_extra={"maxLength": REASONING_MAX})
 
     @field_validator("confidence", mode="before")
     @classmethod
     def _confidence(cls, value: Any) -> str:
         text = str(value or "medium").strip().lower()
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool):  # 0.9 -> high
             return "high" if value >= 0.8 else "medium" if value >= 0.5 else "low"
         return text if text in ("high", "medium", "low") else "medium"
 
@@ -65,14 +83,41 @@ def _truthy(value: Any) -> bool:
 
 
 class TaskDraft(BaseModel):
-    id: str
-    description: str = Field(min_length=1)
+    """One task of a plan: what to do, by which specialist, after which tasks, and how to
+    tell it is done (the files it should touch, a command that passes)."""
+
+    id: str = Field(json_schema_extra={"maxLength": 20})
+    description: str = Field(min_length=1, json_schema_extra={"maxLength": DESCRIPTION_MAX})
     agent: Role = Field(description="Role that does it: coder, architect, debug, ask or universal.")
     dependencies: list[str] = Field(
         default_factory=list,
         validation_alias=AliasChoices("dependencies", "depends_on", "deps", "after"),
         description="Ids of tasks that must be done first.",
     )
+    expected: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("expected", "files", "expected_files", "outputs"),
+        description="Files the task should create or change.",
+        json_schema_extra={"maxItems": 20})
+    check: str | None = Field(
+        default=None, validation_alias=AliasChoices("check", "check_command", "test", "verify"),
+        description="Optional command that passes when the task is done, e.g. pytest -q tests/test_x.py.",
+        json_schema_extra={"maxLength": 200})
+
+    @field_validator("expected", mode="before")
+    @classmethod
+    def _expected(cls, value: Any) -> list[str]:
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    @field_validator("check", mode="before")
+    @classmethod
+    def _check(cls, value: Any) -> str | None:
+        text = str(value).strip() if value is not None else ""
+        return text or None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -92,10 +137,38 @@ class TaskDraft(BaseModel):
 class PlanDraft(BaseModel):
     """A plan: the goal and a DAG of tasks, each done by one specialist."""
 
-    goal: str = ""
-    tasks: list[TaskDraft] = Field(
-        default_factory=list, validation_alias=AliasChoices("tasks", "subtasks", "steps")
-    )
+    goal: Annotated[str, _clip(DESCRIPTION_MAX)] = Field(
+        default="", json_schema_extra={"maxLength": DESCRIPTION_MAX})
+    # Required: any object would otherwise validate as an empty plan.
+    tasks: list[TaskDraft] = Field(validation_alias=AliasChoices("tasks", "subtasks", "steps"))
+
+
+@lru_cache(maxsize=64)
+def classification_schema(roles: tuple[str, ...]) -> type[ClassificationOutput]:
+    """:class:`ClassificationOutput` whose ``agent`` is one of ``roles`` (cached: building a
+    pydantic model costs milliseconds)."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "ClassificationOutput", __base__=ClassificationOutput, __module__=__name__,
+        __doc__=ClassificationOutput.__doc__,
+        agent=(_role_enum(roles), Field(description="The specialist: " + ", ".join(roles) + ".")))
+
+
+@lru_cache(maxsize=64)
+def plan_schema(roles: tuple[str, ...], max_tasks: int) -> type[PlanDraft]:
+    """:class:`PlanDraft` whose tasks' ``agent`` is one of ``roles``, at most ``max_tasks`` tasks."""
+    task = create_model(  # type: ignore[call-overload]
+        "TaskDraft", __base__=TaskDraft, __module__=__name__, __doc__=TaskDraft.__doc__,
+        agent=(_role_enum(roles), Field(description="Role that does it: " + ", ".join(roles) + ".")))
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "PlanDraft", __base__=PlanDraft, __module__=__name__, __doc__=PlanDraft.__doc__,
+        tasks=(list[task], Field(validation_alias=AliasChoices("tasks", "subtasks", "steps"),
+                                 json_schema_extra={"minItems": 1, "maxItems": max_tasks})))
+
+
+def _role_enum(roles: tuple[str, ...]) -> Any:
+    if not roles:
+        raise ValueError("no enabled roles to choose from")
+    return Annotated[Literal[roles], BeforeValidator(normalize_role)]  # type: ignore[valid-type]
 
 
 def plan_problems(
@@ -187,6 +260,6 @@ def to_tasks(drafts: Sequence[TaskDraft], prefix: str = "") -> list[Task]:
     return [
         Task(id=rename[d.id], description=d.description, agent=d.agent,
              dependencies=[rename[x] if x in own else x for x in d.dependencies],
-             origin=prefix.rstrip(".") or None)
+             expected=list(d.expected), check=d.check, origin=prefix.rstrip(".") or None)
         for d in drafts
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from . import config
 from .context import Context
 from .persistence import AgentRecord, AgentRepository, OrchestratorConfig, pick_orchestrator
 from .persistence.settings import database_url
@@ -28,6 +29,7 @@ def repository() -> AgentRepository:
 class Project:
     agents: list[AgentRecord]
     orchestrator: AgentRecord
+    test_command: str | None = None  # the project's test command, from the settings layers
 
     @property
     def settings(self) -> OrchestratorConfig:
@@ -63,5 +65,9 @@ class Project:
 
 
 def load_project(context: Context) -> Project:
-    agents = repository().project_agents(context.user_id, context.project_id)
-    return Project(agents=agents, orchestrator=pick_orchestrator(agents, context.orchestrator))
+    """The project's agent rows with the settings layers applied (flags, ``.codelab.toml``,
+    the user's config file, environment: :mod:`codelab_orchestrator.config`)."""
+    rows = repository().project_agents(context.user_id, context.project_id)
+    effective = config.resolve(context, rows)
+    return Project(agents=effective.agents, test_command=effective.test_command,
+                   orchestrator=pick_orchestrator(effective.agents, effective.orchestrator))

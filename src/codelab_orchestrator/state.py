@@ -25,12 +25,16 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
+from .budget.usage import fold_session
+
 AgentName = str  # a role name: coder, architect, debug, ask, universal, custom
 Confidence = Literal["high", "medium", "low"]
 TaskStatus = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
-PlanStatus = Literal["draft", "approved", "running", "completed", "failed", "cancelled"]
+PlanStatus = Literal["draft", "approved", "running", "paused_budget", "completed", "failed",
+                     "cancelled"]
 
-ACTIVE_PLAN: frozenset[str] = frozenset({"draft", "approved", "running"})
+# paused_budget: the plan's cost cap was reached; it waits (an interrupt) for a higher one.
+ACTIVE_PLAN: frozenset[str] = frozenset({"draft", "approved", "running", "paused_budget"})
 FINISHED_PLAN: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 RESULT_SUMMARY_CHARS = 600
 PLAN_SNAPSHOT_EVERY = 100
@@ -54,17 +58,29 @@ class Task(BaseModel):
     description: str
     agent: AgentName
     dependencies: list[str] = Field(default_factory=list)
+    expected: list[str] = Field(default_factory=list,
+                                description="Files the task should create or change.")
+    check: str | None = Field(default=None,
+                              description="Command that passes when the task is done.")
     status: TaskStatus = "pending"
     result: str | None = Field(default=None, description="The result, cut to a summary.")
     result_chars: int = Field(default=0, description="Length of the whole result.")
     run: str | None = Field(default=None, description="Thread id of the attempt's durable run.")
+    fatal: bool = Field(
+        default=False, description="The failure ends the plan: no retry or agent can fix it "
+                                   "(the model endpoint itself is unusable).")
+    conflict: bool = Field(
+        default=False, description="The last attempt's changes conflicted with integrated work.")
     waiting_for: Any = Field(
         default=None, description="What the attempt asked a person (an interrupt inside the task).")
     error: str | None = None
     attempts: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    usage: dict[str, int] = Field(default_factory=dict)
+    usage: dict[str, int] = Field(default_factory=dict, description="Tokens and model calls, all attempts.")
+    cost: float = Field(default=0.0, description="USD, all attempts (see budget.pricing).")
+    usage_by_attempt: dict[str, dict[str, int | float]] = Field(
+        default_factory=dict, description="Per attempt number: tokens, model calls, cost.")
     record: dict[str, Any] = Field(default_factory=dict, description="What the agent did.")
     origin: str | None = Field(default=None, description="Why it exists: 'debug:t2', 'replan:1'.")
     recovery: str | None = Field(
@@ -80,6 +96,9 @@ class Plan(BaseModel):
     replans: int = 0
     created_at: datetime = Field(default_factory=now)
     estimated_cost: float = 0.0
+    max_cost: float | None = Field(default=None, description="Cost cap in USD (None: no cap).")
+    max_cost_source: str | None = Field(
+        default=None, description="Where max_cost came from; None until the plan first runs.")
     notes: list[str] = Field(default_factory=list, description="Recorded reasons and decisions.")
 
     @property
@@ -187,6 +206,9 @@ class State(InputState):
     pending_replan: str | None = Field(
         default=None, description="Id of a failed task the Architect must re-plan around."
     )
+    spend: Annotated[dict[str, Any], fold_session] = Field(
+        default_factory=dict, description="The session's tokens, model calls and cost (USD): "
+        "every plan's tasks, classification and planning calls.")
 
 
 CHECKPOINT_TYPES: tuple[type[BaseModel], ...] = (

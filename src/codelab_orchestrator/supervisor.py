@@ -46,6 +46,8 @@ class RunTasks:
         self.active = 0
         self.last_active = time.monotonic()
         self._watchdog: asyncio.Task[None] | None = None
+        # plan id -> budget.ledger.PlanLedger: the plan's spend, shared live by its attempts
+        self.ledgers: dict[str, Any] = {}
 
     def has(self, key: str) -> bool:
         return key in self.tasks

@@ -80,6 +80,7 @@ class Attempt:
     goal: str
     dependencies: tuple[Task, ...]
     workspace: str
+    budget: Any = None  # budget.ledger.AttemptBudget, checked before each model call
     resume: Any = None  # a person's answer to what the attempt asked (its interrupt)
 
     @property
@@ -102,7 +103,7 @@ class Attempt:
             agent=self.task.agent, allowed_commands=tuple(config.allowed_commands),
             max_tool_output_chars=self.settings.max_tool_output_chars,
             allow_network=config.allow_network, command_policy=self.settings.command_policy,
-            deny_files=tuple(config.deny_files))
+            deny_files=tuple(config.deny_files), budget=self.budget)
 
 
 async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None,
@@ -135,8 +136,10 @@ async def _run(attempt: Attempt, saver: BaseCheckpointSaver | None,
     if saver is not None:
         before = await agent.aget_state(config)
         if before.values.get("messages"):
-            if not before.next:
-                return outcome_of(before.values["messages"])  # finished before a crash
+            if not before.next and not before.tasks:  # finished before a crash
+                # (a step that raised, e.g. a model call refused by the budget, is not
+                # in ``next`` -- it has an error write -- but still in ``tasks``: it runs again)
+                return outcome_of(before.values["messages"])
             if attempt.resume is not None and before.interrupts:
                 payload = Command(resume=attempt.resume)
         else:

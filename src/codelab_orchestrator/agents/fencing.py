@@ -175,7 +175,12 @@ async def hold(key: str) -> AsyncIterator[Fence | None]:
     """Hold ``key``'s lease for the block (None: no leases on this database).
 
     A lease lost in the block surfaces as :class:`LeaseLostError`, also when the
-    renewal cancelled the block's task."""
+    renewal cancelled the block's task. Re-entrant: a block inside one holding the same key
+    uses that lease."""
+    current = _current.get()
+    if current is not None and current.key == key:  # already held here (an outer block)
+        yield current
+        return
     store = await _db(task_leases)
     if store is None:
         yield None

@@ -2,7 +2,8 @@
 
 Model, temperature, max_tokens and system prompt come from the row (the
 role's default prompt when empty); the tools are the row's list; middleware
-replaces the hand-written loop of before: a model-call limit per attempt
+replaces the hand-written loop of before: the budget (the plan's cost cap and
+``max_tokens_per_task``, checked before every model call), a model-call limit per attempt
 (``max_model_calls_per_task``, as a wrapper: no extra checkpointed step), tool errors returned to the model as tool
 messages (the tools do that themselves), a cap on every tool output, old
 tool results cleared when the context grows, and activity events.
@@ -28,12 +29,14 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.graph.state import CompiledStateGraph
 
 from ..context import TaskContext
-from ..models import get_chat_model
+from ..models import model_for
 from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import system_prompt_for
 from ..state import fold_messages
 from ..tools import tools_for
+from .budget import BudgetGuard
 from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
+from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
 # many tokens (approximate count: no tokenizer download).
@@ -54,8 +57,7 @@ class TaskAgentState(AgentState):
 def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> CompiledStateGraph:
     """The compiled agent for ``agent`` under ``settings`` (cached: compiling costs ms)."""
     config = agent.config
-    model = get_chat_model(config.model, temperature=config.temperature,
-                           max_tokens=config.max_tokens)
+    model = model_for(config, agent.role.value)
     key = (agent.id, agent.updated_at, config.model_dump_json(), id(model),
            settings.max_model_calls_per_task, settings.max_tool_output_chars)
     with _lock:
@@ -68,12 +70,14 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
             LeaseFence(),  # outermost: nothing runs, and nothing is kept, without the lease
+            BudgetGuard(),  # then: a refused call is not announced, made or counted
             ActivityEvents(),
             RedactSecrets(),
             ModelCallLimit(settings.max_model_calls_per_task),
             ToolOutputCap(settings.max_tool_output_chars),
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
+            TextToolCallMiddleware(),  # innermost: the others see the calls it recovers
         ],
         state_schema=TaskAgentState,
         context_schema=TaskContext,

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from ..persistence import AgentRepository, AgentRole, AgentStatus, validate_config
-from ..persistence.schemas import WRITE_TOOLS
+from ..persistence.enums import AgentRole, AgentStatus
 from .common import (
     JsonOption,
     ProjectOption,
     UserOption,
     console,
+    fail,
     parse_json_arg,
     print_json,
     scope,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from ..persistence import AgentRepository
 
 app = typer.Typer(help="Manage the project's agents (one table, the orchestrator included).",
                   no_args_is_help=True)
@@ -37,6 +39,10 @@ def list_agents(
     as_json: JsonOption = False,
 ) -> None:
     """List the agents of a project (seeding the starter pack on first use)."""
+    from rich.table import Table  # noqa: PLC0415 - commands import what they use: fast --help
+
+    from ..persistence import AgentRepository  # noqa: PLC0415
+
     user_id, project_id = scope(user, project)
     with user_errors():
         agents = AgentRepository().project_agents(user_id, project_id)
@@ -57,12 +63,16 @@ def list_agents(
 
 def _repository(user_id: str, project_id: str) -> AgentRepository:
     """The repository, with the project's starter pack seeded: any command is a first use."""
+    from ..persistence import AgentRepository  # noqa: PLC0415
+
     repo = AgentRepository()
     repo.project_agents(user_id, project_id)
     return repo
 
 
 def _tools_summary(tools: list[str]) -> str:
+    from ..persistence.schemas import WRITE_TOOLS  # noqa: PLC0415
+
     writes = [t for t in tools if t in WRITE_TOOLS]
     return f"{len(tools)} ({'read+write' if writes else 'read-only'})" if tools else "none"
 
@@ -86,6 +96,8 @@ def add(
 ) -> None:
     """Add an agent; the config is validated before anything is written."""
     user_id, project_id = scope(user, project)
+    from ..persistence import validate_config  # noqa: PLC0415
+
     data = parse_json_arg(config)
     with user_errors():
         validate_config(role, data)  # before seeding: a bad config writes nothing at all
@@ -121,6 +133,35 @@ def update(
                   f"version {record.version})")
 
 
+@app.command("set-model")
+def set_model(
+    model: Annotated[str, typer.Argument(help="provider:model, e.g. openai:gpt-4.1 or "
+                                              "ollama:qwen2.5-coder.")],
+    role: Annotated[AgentRole | None, typer.Option("--role", "-r", help="Only this role's agents.")] = None,
+    user: UserOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Set the model of every agent of the project (or of one role) in one step."""
+    from .. import config  # noqa: PLC0415
+
+    if not model.strip():
+        fail("MODEL is empty: give provider:model, e.g. openai:gpt-4.1")
+    user_id, project_id = scope(user, project)
+    with user_errors():
+        records = _repository(user_id, project_id).set_model(user_id, project_id, model.strip(),
+                                                             role=role)
+    if not records:
+        fail(f"no {role.value if role else ''} agent in {user_id}/{project_id}".replace("  ", " "))
+    console.print(f"model of {', '.join(r.name for r in records)} set to [bold]{model.strip()}[/bold]",
+                  highlight=False)
+    above = [layer for layer in config.layers(".") if "model" in layer.values
+             or (layer.values.get("models") and (role is None or role.value in layer.values["models"]))]
+    for layer in above:
+        source = layer.origins.get("model") or layer.origins.get("models")
+        console.print(f"[yellow]note:[/yellow] {source} sets the model at run time over the rows "
+                      "(see `codelab config show`)", highlight=False)
+
+
 @app.command()
 def remove(agent: AgentArg, user: UserOption = None, project: ProjectOption = None) -> None:
     """Delete an agent."""
@@ -134,6 +175,8 @@ def remove(agent: AgentArg, user: UserOption = None, project: ProjectOption = No
 def seed(user: UserOption = None, project: ProjectOption = None) -> None:
     """Add the starter-pack agents that the project is missing (idempotent)."""
     user_id, project_id = scope(user, project)
+    from ..persistence import AgentRepository  # noqa: PLC0415
+
     with user_errors():
         added = AgentRepository().seed_defaults(user_id, project_id)
     console.print(f"seeded {added} agent(s) into {user_id}/{project_id}")

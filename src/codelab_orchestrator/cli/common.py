@@ -14,13 +14,16 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..persistence.settings import default_project, default_user
 
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_USAGE = 2
+# Exit codes of every command: done, plan failed, bad usage or configuration,
+# waiting for approval, stopped with Ctrl-C.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 UserOption = Annotated[
     str | None,
@@ -38,6 +41,7 @@ def scope(user: str | None, project: str | None) -> tuple[str, str]:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``error: message`` on stderr (Rich markup allowed) and exit ``code``."""
     err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -50,7 +54,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (ConfigValidationError, AgentExistsError, AgentNotFoundError, ValueError) as exc:
-        fail(str(exc).strip("'\""))
+        from .errors import one_line  # noqa: PLC0415
+
+        fail(escape(one_line(exc)))
 
 
 def parse_json_arg(value: str | None, what: str = "--config") -> dict[str, Any] | None:

@@ -21,52 +21,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import typer
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.prompt import Prompt
 
 from ..context import Context
-from ..models import ModelConfigurationError, get_chat_model
 from ..persistence.settings import data_dir
-from ..project import load_project
+from . import approval
+from .budget import EXIT_BUDGET, budget_answer, cost_line, is_budget_request
+from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_WAITING
+from .preflight import NoModelError, check_models  # noqa: F401 - moved; imported from here before
 from .render import Progress
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 HARD_STOP_S = 3.0
 STOP_REASON = "stopped by the user (Ctrl-C)"
-
-
-def check_models(context: Context) -> None:
-    """Fail early, with what to set, when the project cannot run: no enabled specialist,
-    or models that cannot be created."""
-    project = load_project(context)
-    if not project.enabled_roles:
-        raise ValueError(f"no enabled specialist agent in {context.user_id}/{context.project_id}: "
-                         "enable one with `codelab agents update NAME --status ready`")
-    for agent in [project.orchestrator, *[a for a in project.agents if a.enabled]]:
-        try:
-            get_chat_model(agent.config.model, temperature=agent.config.temperature,
-                           max_tokens=agent.config.max_tokens)
-        except ModelConfigurationError as exc:
-            raise NoModelError(agent.name, agent.config.model, exc) from None
-
-
-class NoModelError(RuntimeError):
-    def __init__(self, agent: str, model: str, cause: Exception):
-        super().__init__(
-            f"no usable model for agent {agent!r} ({model}).\n"
-            "Configure one of:\n"
-            "  OPENAI_API_KEY=sk-...                 for OpenAI\n"
-            "  OPENAI_BASE_URL=http://host:port/v1   for a compatible server (vLLM, Ollama, LiteLLM)\n"
-            "  CODELAB_MODEL=provider:model          the model of new agent rows\n"
-            f"  codelab agents update {agent} --config '{{\"model\": \"provider:model\"}}'\n"
-            f"(cause: {str(cause).splitlines()[0][:200]})")
 
 
 @contextlib.contextmanager
@@ -101,11 +72,14 @@ def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
 
 async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Context,
                 console: Console, *, as_json: bool, yes: bool, answer: str | None = None,
-                verbose: bool = False) -> int:
+                verbose: bool = False, budget: float | None = None,
+                approval_context: Context | None = None) -> int:
     """Stream until the run ends or waits; answer approvals; return the exit code.
 
     ``payload`` None continues the thread: a waiting approval is answered first
-    (``answer``, ``yes``, or the terminal), a stopped run just goes on.
+    (``answer``, ``yes``, or the terminal), a plan paused by its budget gets ``budget``
+    (or the terminal's), a stopped run just goes on. ``approval_context`` (the context
+    resolved against the session) checks edited plans.
     """
     thread = config["configurable"]["thread_id"]
     control = RunControl()
@@ -113,13 +87,23 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
         with stop_on_ctrl_c(control, console):
             while True:
                 if payload is None and (waiting := (await graph.aget_state(config)).interrupts):
-                    resume = approval_answer(waiting[0].value, console, as_json=as_json, yes=yes,
-                                             answer=answer, thread=thread)
-                    answer = None  # an answer given on the command line is used once
-                    if resume is None:
-                        return EXIT_WAITING
+                    if is_budget_request(waiting[0].value):
+                        resume = budget_answer(waiting[0].value, console, as_json=as_json,
+                                               budget=budget, thread=thread)
+                        budget = None  # used once: a refused one is not sent again
+                        if resume is None:
+                            return EXIT_BUDGET
+                    else:
+                        resume = approval_answer(waiting[0].value, console, as_json=as_json,
+                                                 yes=yes, answer=answer, thread=thread,
+                                                 context=approval_context or context)
+                        answer = None  # an answer given on the command line is used once
+                        if resume is None:
+                            return EXIT_WAITING
                     payload = Command(resume=resume)
                 with Progress(console, as_json=as_json, verbose=verbose) as progress:
+                    if not isinstance(payload, dict):  # continuing: show the plan as it is
+                        progress.plan = (await graph.aget_state(config)).values.get("plan")
                     async for mode, chunk in graph.astream(
                             payload, config, context=context, durability="sync",
                             stream_mode=["custom", "updates"], control=control):
@@ -137,29 +121,25 @@ async def drive(graph: Any, payload: Any, config: RunnableConfig, context: Conte
 
 
 def approval_answer(request: dict, console: Console, *, as_json: bool, yes: bool,
-                    answer: str | None, thread: str) -> Any:
+                    answer: str | None, thread: str, context: Context) -> Any:
+    """The answer to a waiting approval, or None to leave the session waiting
+    (``--json``, no terminal, or ``--plan-only``). See :mod:`.approval`."""
     if request.get("type") == "task_input":
         return task_answer(request, console, as_json=as_json, answer=answer, thread=thread)
     if yes:
         return "approve"
     if answer:
-        return _answer_value(answer)
-    if as_json or not console.is_terminal:
-        message = {"event": "waiting_for_approval", "thread_id": thread, "plan_id": request.get("plan_id")}
-        if as_json:
-            print(json.dumps(message), flush=True)
-        else:
-            console.print(f"waiting for approval: codelab resume {thread} --answer approve|reject|@plan.json")
+        return _answer_value(answer, context)
+    plan_only = bool((context.overrides or {}).get("require_approval"))
+    if as_json:
+        print(json.dumps({"event": "waiting_for_approval", "thread_id": thread,
+                          "plan_id": request.get("plan_id")}), flush=True)
         return None
-    draft = data_dir() / "plans" / f"{request.get('plan_id')}.json"
-    draft.parent.mkdir(parents=True, exist_ok=True)
-    draft.write_text(json.dumps({"goal": request.get("goal"), "tasks": request.get("tasks")}, indent=2))
-    console.print(f"estimated cost {request.get('estimated_cost')}; plan written to {draft}")
-    choice = Prompt.ask("approve, reject or edit?", choices=["approve", "reject", "edit"], default="approve")
-    if choice != "edit":
-        return choice
-    Prompt.ask(f"edit {draft}, then press Enter")
-    return {"action": "edit", "plan": json.loads(draft.read_text())}
+    approval.show_request(request, console)
+    if plan_only or not console.is_terminal:
+        console.print(f"waiting for approval: codelab resume {thread} --answer approve|reject|@plan.json")
+        return None
+    return approval.ask(request, console, context, data_dir() / "plans" / f"{request.get('plan_id')}.json")
 
 
 def task_answer(request: dict, console: Console, *, as_json: bool, answer: str | None,
@@ -182,16 +162,15 @@ def task_answer(request: dict, console: Console, *, as_json: bool, answer: str |
         return None
     console.print(f"task {request.get('task_id')} ({request.get('agent')}) asks to {what}",
                   highlight=False)
+    from rich.prompt import Prompt  # noqa: PLC0415
+
     return Prompt.ask("approve or reject?", choices=["approve", "reject"], default="reject")
 
 
-def _answer_value(answer: str) -> Any:
-    if answer.startswith("@"):
-        try:
-            return {"action": "edit", "plan": json.loads(Path(answer[1:]).read_text())}
-        except (OSError, json.JSONDecodeError) as exc:
-            raise typer.BadParameter(f"cannot read the edited plan {answer[1:]}: {exc}") from None
-    return answer
+def _answer_value(answer: str, context: Context) -> Any:
+    if approval.parse_answer(answer) is None:  # @FILE: an edited plan, checked before it is sent
+        return {"action": "edit", "plan": approval.read_plan(Path(answer.strip()[1:]), context)}
+    return answer.strip().lower()
 
 
 def report(values: dict, console: Console, as_json: bool, thread: str) -> int:
@@ -203,11 +182,19 @@ def report(values: dict, console: Console, as_json: bool, thread: str) -> int:
         print(json.dumps({"event": "final", "thread_id": thread, **final.model_dump(mode="json")},
                          ensure_ascii=False), flush=True)
     else:
+        from rich.markdown import Markdown  # noqa: PLC0415 - Markdown and Pygments: only at the end
+
         style = {"completed": "green", "failed": "red"}.get(final.status, "yellow")
         console.print(Panel(Markdown(final.text or "(empty)"), title=f"{final.status}",
                             border_style=style))
-        files = final.summary.get("files_changed") or []
-        if files:
+        if changes := final.summary.get("changes"):
+            from ..gitspace import FileChange  # noqa: PLC0415
+            from .changes import render_changes  # noqa: PLC0415
+
+            render_changes(console, [FileChange.model_validate(c) for c in changes])
+        elif files := final.summary.get("files_changed"):
             console.print("files changed: " + ", ".join(files))
+        if cost := cost_line(final.summary):
+            console.print(f"spent: {cost}", highlight=False)
         console.print(f"[dim]session {thread}[/dim]")
     return EXIT_OK if final.status == "completed" else EXIT_FAILED

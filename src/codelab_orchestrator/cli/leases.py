@@ -14,23 +14,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..persistence.sessions import (
-    Lease,
-    SessionBusyError,
-    SessionNotFoundError,
-    SessionRecord,
-    session_lease,
-    session_not_found,
-)
 from .common import console, fail
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a lease is taken, not for `--help`
+    from ..persistence.sessions import Lease, SessionRecord
 
 EXIT_BUSY = 4
 # How a run ended, by the driver's exit code, as recorded in the sessions table.
-RUN_STATUS = {0: "completed", 1: "failed", 3: "waiting", 130: "stopped"}
+RUN_STATUS = {0: "completed", 1: "failed", 3: "waiting", 5: "paused_budget", 130: "stopped"}
 
 WaitOption = Annotated[bool, typer.Option(
     "--wait", help="If the session is running elsewhere, wait for that run to end, then continue "
@@ -45,6 +40,13 @@ def exclusive_session(thread_id: str, user_id: str, project_id: str, *, recorded
     ``recorded`` is the owner the thread's checkpoint names (``State.session``), if any:
     a thread that predates the sessions table is adopted only by that owner.
     """
+    from ..persistence.sessions import (  # noqa: PLC0415
+        SessionBusyError,
+        SessionNotFoundError,
+        session_lease,
+        session_not_found,
+    )
+
     if recorded is not None and (recorded.user_id, recorded.project_id) != (user_id, project_id):
         fail(str(session_not_found(thread_id, user_id, project_id)))
 

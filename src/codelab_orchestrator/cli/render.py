@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..state import Plan, PlanPatch, Task, merge_plan, now
+from .budget import describe_budget_event, live_spend, plan_caption, spend_cells, track_usage
 
 STYLE = {"pending": "dim", "running": "yellow", "done": "green", "failed": "red",
          "skipped": "dim", "cancelled": "magenta"}
@@ -32,6 +33,7 @@ class Progress:
         self.verbose = verbose
         self.plan: Plan | None = None
         self.doing: dict[str, str] = {}  # task id -> what its agent is doing now
+        self.usage: dict[str, dict] = {}  # task id -> its attempt's spend so far (model_usage)
         self.live: Live | None = None
 
     def __enter__(self) -> Progress:
@@ -65,6 +67,7 @@ class Progress:
 
     def _track(self, event: dict[str, Any]) -> None:
         task, kind = event.get("task_id"), event.get("event")
+        track_usage(self.usage, event)
         if not task:
             return
         if kind == "model_call":
@@ -81,18 +84,16 @@ class Progress:
         table = Table(title=f"plan {self.plan.id}: {self.plan.goal[:70]}", title_justify="left",
                       box=box.SIMPLE_HEAD)
         for column, width in (("task", 6), ("agent", 7), ("status", 9), ("elapsed", 7),
-                              ("tokens", 6)):
+                              ("tokens", 6), ("cost", 7)):
             table.add_column(column, no_wrap=True, min_width=width,
-                             justify="right" if column in ("elapsed", "tokens") else "left")
+                             justify="right" if column in ("elapsed", "tokens", "cost") else "left")
         table.add_column("now / description", overflow="ellipsis", no_wrap=True)
         for task in self.plan.tasks:
             doing = self.doing.get(task.id) if task.status == "running" else None
             table.add_row(task.id, task.agent, Text(task.status, style=STYLE.get(task.status, "")),
-                          _elapsed(task), _tokens(task),
+                          _elapsed(task), *spend_cells(live_spend(task, self.usage)),
                           Text(doing[:36], style="cyan") if doing else Text(task.description[:36]))
-        total = sum(t.usage.get("total_tokens", 0) for t in self.plan.tasks)
-        if total:
-            table.caption = f"tokens so far: {total:,}"
+        table.caption = plan_caption(self.plan, self.usage)
         return table
 
 
@@ -101,11 +102,6 @@ def _elapsed(task: Task) -> str:
         return ""
     end = task.finished_at or (now() if task.status == "running" else task.started_at)
     return f"{(end - task.started_at).total_seconds():.1f}s"
-
-
-def _tokens(task: Task) -> str:
-    total = task.usage.get("total_tokens", 0)
-    return f"{total:,}" if total else ""
 
 
 def describe(event: dict[str, Any], verbose: bool = False) -> str | None:
@@ -130,6 +126,8 @@ def describe(event: dict[str, Any], verbose: bool = False) -> str | None:
     if kind == "replanned":
         return (f"[bold]re-plan {event.get('replan')}[/bold]: replaced {', '.join(event.get('replaced', []))} "
                 f"with {', '.join(event.get('new_tasks', []))}")
+    if kind in ("budget_warning", "budget_exceeded"):
+        return describe_budget_event(event)
     if kind == "plan_completed":
         return f"[bold]plan {event.get('status')}[/bold]"
     if verbose and kind == "tool_called":

@@ -3,9 +3,11 @@ Redis; offline-safe, authenticated) and ``codelab graph`` (Mermaid)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +23,7 @@ QUIET_ENV = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "t
 
 
 def serve(
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 2024,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 2024,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     config: Annotated[Path | None, typer.Option(help="langgraph.json (default: ./langgraph.json, "
                                                       "else one for the installed package).")] = None,
@@ -44,12 +46,16 @@ def serve(
         help="--cluster: the runtime's PostgreSQL connections per process (and as many "
              "again when busy).")] = cluster_mod.DEFAULT_PG_POOL,
 ) -> None:
-    """Serve the graph over HTTP and for LangGraph Studio with `langgraph dev`, or with
-    --cluster as one server of a cluster (bearer-token auth, analytics, version check and
-    tracing off)."""
+    """Serve the graph over HTTP (and LangGraph Studio) with `langgraph dev`, or with --cluster
+    as one server of a cluster.
+
+    Bearer-token auth; analytics, version check and tracing off. Stops if the port is taken."""
     from ..server.origins import OriginConfigError, allowed_origins  # noqa: PLC0415
     from ..server.roots import ROOTS_ENV  # noqa: PLC0415
 
+    problem = port_problem(host, port)
+    if problem:
+        fail(problem)
     env = {**os.environ, **QUIET_ENV}
     if cluster:
         try:
@@ -134,6 +140,25 @@ def _write_config(settings: dict[str, Any], name: str) -> Path:
     path = data_dir() / name
     path.write_text(json.dumps(settings, indent=2))
     return path
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served, or None. `langgraph dev` would quietly move to
+    another port when this one is taken, and clients would talk to whatever holds it."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"--host {host}: cannot resolve ({exc.strerror})"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use: stop what holds it "
+                        f"or choose another with --port")
+            return f"cannot listen on {host}:{port} ({exc.strerror})"
+    return None
 
 
 def _package_config() -> Path:

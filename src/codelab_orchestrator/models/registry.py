@@ -1,7 +1,10 @@
 """Resolve an agent row's model string to a chat model, cached per settings.
 
 Creating a client per task would cost milliseconds and a connection pool each
-time, so instances are cached by (model, temperature, max_tokens).
+time, so instances are cached by (model, temperature, max_tokens, timeout,
+retries, base URL). :func:`model_for` reads all of them from an agent row,
+with the role's default ``max_tokens`` and the environment's timeout and
+retries when the row leaves them unset.
 """
 
 from __future__ import annotations
@@ -10,6 +13,12 @@ import os
 import threading
 
 from langchain_core.language_models import BaseChatModel
+
+from ..persistence.defaults import DEFAULT_MAX_TOKENS
+from ..persistence.schemas import AgentConfig
+
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 2
 
 _registered: dict[str, BaseChatModel] = {}
 _cache: dict[tuple[object, ...], BaseChatModel] = {}
@@ -42,17 +51,33 @@ def unregister_model(name: str) -> None:
             del _cache[key]
 
 
-def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None) -> BaseChatModel:
+def model_for(config: AgentConfig, role: str, *, temperature: float | None = None) -> BaseChatModel:
+    """The chat model an agent row asks for: its model, temperature (``temperature``
+    overrides it), ``max_tokens`` (else the role's default), ``timeout_s`` and ``max_retries``."""
+    return get_chat_model(
+        config.model,
+        temperature=config.temperature if temperature is None else temperature,
+        max_tokens=config.max_tokens or DEFAULT_MAX_TOKENS.get(role, DEFAULT_MAX_TOKENS["custom"]),
+        timeout_s=config.timeout_s, max_retries=config.max_retries)
+
+
+def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None,
+                   timeout_s: float | None = None, max_retries: int | None = None) -> BaseChatModel:
+    """``timeout_s``/``max_retries`` default to ``CODELAB_MODEL_TIMEOUT`` (else 120 s) and
+    ``CODELAB_MODEL_MAX_RETRIES`` (else 2), read when the client is made."""
     registered = _registered.get(model) or _import_script(model)
     if registered is not None:
         return registered
+    if timeout_s is None:
+        timeout_s = float(os.environ.get("CODELAB_MODEL_TIMEOUT", DEFAULT_TIMEOUT_S))
+    if max_retries is None:
+        max_retries = int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", DEFAULT_MAX_RETRIES))
     # The base URL is read when a client is made: a new one means a new client.
-    key = (model, temperature, max_tokens, os.environ.get("OPENAI_BASE_URL"),
-           os.environ.get("CODELAB_MODEL_TIMEOUT"), os.environ.get("CODELAB_MODEL_MAX_RETRIES"))
+    key = (model, temperature, max_tokens, timeout_s, max_retries, os.environ.get("OPENAI_BASE_URL"))
     with _lock:
         cached = _cache.get(key)
         if cached is None:
-            cached = _cache[key] = _init(model, temperature, max_tokens)
+            cached = _cache[key] = _init(model, temperature, max_tokens, timeout_s, max_retries)
     return cached
 
 
@@ -85,13 +110,12 @@ def _import_script(model: str) -> BaseChatModel | None:
     return instance
 
 
-def _init(model: str, temperature: float, max_tokens: int | None) -> BaseChatModel:
+def _init(model: str, temperature: float, max_tokens: int | None, timeout_s: float,
+          max_retries: int) -> BaseChatModel:
     from langchain.chat_models import init_chat_model  # noqa: PLC0415 - slow import
 
     kwargs: dict[str, object] = {
-        "temperature": temperature,
-        "timeout": float(os.environ.get("CODELAB_MODEL_TIMEOUT", "120")),
-        "max_retries": int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", "2")),
+        "temperature": temperature, "timeout": timeout_s, "max_retries": max_retries,
     }
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens

@@ -4,7 +4,9 @@ langchain-core's fake models support neither ``bind_tools`` nor structured
 output. This one remembers the tools it was bound to and hands them to the
 script, so a script can answer a structured-output request with a tool call
 (return a dict or pydantic model) or reply with plain text, sleep to simulate
-latency, or raise to simulate a provider error.
+latency, or raise to simulate a provider error. Token usage is counted in words
+(input: every message; output: the reply), unless the reply is an ``AIMessage``
+carrying its own ``usage_metadata``.
 """
 
 from __future__ import annotations
@@ -119,11 +121,12 @@ class ScriptedChatModel(BaseChatModel):
 
     def _result(self, messages: list[BaseMessage], reply: Any, names: list[str]) -> ChatResult:
         message = self._to_message(reply, names)
-        prompt_tokens = sum(len(str(m.content).split()) for m in messages)
-        output_tokens = len(str(message.content).split()) + sum(
-            len(json.dumps(c["args"]).split()) for c in message.tool_calls)
-        message.usage_metadata = {"input_tokens": prompt_tokens, "output_tokens": output_tokens,
-                                  "total_tokens": prompt_tokens + output_tokens}
+        if message.usage_metadata is None:  # a reply may state its own usage (budget tests)
+            prompt_tokens = sum(len(str(m.content).split()) for m in messages)
+            output_tokens = len(str(message.content).split()) + sum(
+                len(json.dumps(c["args"]).split()) for c in message.tool_calls)
+            message.usage_metadata = {"input_tokens": prompt_tokens, "output_tokens": output_tokens,
+                                      "total_tokens": prompt_tokens + output_tokens}
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     @staticmethod

@@ -6,9 +6,11 @@ Three entries, decided by the state:
   (The node routes to itself after drafting, so the model is not called
   again when the run resumes: a resumed node restarts from its top.)
 - otherwise: ask the Architect for a new plan.
-A plan that breaks the rules is re-asked once with the problems; if it is
-still wrong, a one-task plan for the classified agent runs instead and the
-reason is recorded in ``plan.notes``.
+A plan that breaks the rules is re-asked once with the problems (a reply that
+cannot be read at all was already re-asked once by ``structured_output``); if
+it is still wrong, a one-task plan for the classified agent runs instead and
+the reason is recorded in ``plan.notes``. The plan schema is built per project:
+``agent`` is an enum of the enabled roles.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
+from ..budget.plan import charged
+from ..budget.usage import counting_usage
 from ..context import Context
 from ..events import emit
-from ..models import get_chat_model
-from ..parsing import StructuredOutputError, structured_call
-from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, to_tasks
+from ..models import model_for
+from ..parsing import StructuredOutputError, structured_output
+from ..persistence import AgentRecord
+from ..planning import PlanDraft, TaskDraft, dependents_of, plan_problems, plan_schema, to_tasks
 from ..project import Project, load_project
 from ..prompts.plan import PLAN_RETRY, PLAN_SYSTEM, REPLAN_REQUEST, REPLAN_SYSTEM
 from ..state import FINISHED_PLAN, Plan, State
@@ -55,8 +60,10 @@ def new_plan(state: State, project: Project) -> dict:
         SystemMessage(PLAN_SYSTEM.format(agents=_agents_line(project), max_tasks=settings.max_plan_tasks)),
         HumanMessage(request),
     ]
-    draft, problems = ask_architect(project, messages, lambda d: plan_problems(
-        d.tasks, project.enabled_roles, settings.max_plan_tasks))
+    with counting_usage() as counter:
+        draft, problems = ask_architect(project, messages, lambda d: plan_problems(
+            d.tasks, project.enabled_roles, settings.max_plan_tasks))
+    spent = charged(counter, _architect(project).config)
     notes: list[str] = []
     if draft is None:
         agent = state.classification.agent if state.classification else "coder"
@@ -73,13 +80,13 @@ def new_plan(state: State, project: Project) -> dict:
     if reasons:
         emit("approval_required", plan_id=plan.id, reasons=reasons,
              estimated_cost=plan.estimated_cost)
-        return {"plan": plan.model_copy(update={"notes": [*notes, *reasons]})}
-    return {"plan": plan.model_copy(update={"status": "running"})}
+        return {"plan": plan.model_copy(update={"notes": [*notes, *reasons]}), **spent}
+    return {"plan": plan.model_copy(update={"status": "running"}), **spent}
 
 
 def approval_reasons(plan: Plan, project: Project) -> list[str]:
     settings = project.settings
-    reasons = []
+    reasons = ["approval required by the settings (require_approval)"] if settings.require_approval else []
     if len(plan.tasks) > settings.approval_threshold_tasks:
         reasons.append(f"{len(plan.tasks)} tasks > approval threshold of {settings.approval_threshold_tasks}")
     if plan.estimated_cost > settings.approval_threshold_cost:
@@ -90,15 +97,18 @@ def approval_reasons(plan: Plan, project: Project) -> list[str]:
 
 def ask_architect(project: Project, messages: list[BaseMessage], check: Any) -> tuple[PlanDraft | None, list[str]]:
     """The Architect's plan, re-asked once with its problems; (None, problems) if unusable."""
-    agent = project.agent_for("architect") or project.orchestrator
-    model = get_chat_model(agent.config.model, temperature=agent.config.temperature,
-                           max_tokens=agent.config.max_tokens)
+    agent = _architect(project)
+    roles = tuple(project.enabled_roles)
+    if not roles:
+        return None, ["no enabled specialist to plan for"]
+    schema = plan_schema(roles, project.settings.max_plan_tasks)
     problems: list[str] = []
     for _ in range(2):
         try:
-            draft = structured_call(model, PlanDraft, messages)
+            model = model_for(agent.config, "architect")
+            draft = structured_output(model, schema, messages).value
         except StructuredOutputError as exc:
-            problems = [str(exc)]
+            return None, [str(exc)]  # unreadable even after structured_output's re-ask
         except Exception as exc:  # noqa: BLE001 - a dead model: no point in re-asking
             log.warning("Architect model failed: %s", exc)
             return None, [f"model error: {type(exc).__name__}: {str(exc)[:300]}"]
@@ -181,8 +191,9 @@ def replan(plan: Plan, failed_id: str, project: Project) -> dict:
         )),
     ]
     done_ids = [t.id for t in done]
-    draft, problems = ask_architect(project, messages, lambda d: plan_problems(
-        d.tasks, project.enabled_roles, settings.max_plan_tasks, external_ids=done_ids))
+    with counting_usage() as counter:
+        draft, problems = ask_architect(project, messages, lambda d: plan_problems(
+            d.tasks, project.enabled_roles, settings.max_plan_tasks, external_ids=done_ids))
     note = f"re-plan {number}: replaced {', '.join(affected)} after {failed.id} failed ({failed.error})"
     if draft is None:
         agent = "debug" if "debug" in project.enabled_roles else project.resolve_role(failed.agent)
@@ -200,7 +211,13 @@ def replan(plan: Plan, failed_id: str, project: Project) -> dict:
     emit("replanned", plan_id=plan.id, task_id=failed_id, agent="architect", replan=number,
          replaced=affected, new_tasks=[t.id for t in new_tasks])
     return {"pending_replan": None,
-            "plan": plan.with_tasks([*replaced, *new_tasks], replans=number, notes=[*plan.notes, note])}
+            "plan": plan.with_tasks([*replaced, *new_tasks], replans=number, notes=[*plan.notes, note]),
+            **charged(counter, _architect(project).config)}
+
+
+def _architect(project: Project) -> AgentRecord:
+    """The row whose model plans: the architect, else the orchestrator."""
+    return project.agent_for("architect") or project.orchestrator
 
 
 def _agents_line(project: Project) -> str:
@@ -215,7 +232,8 @@ def _agents_line(project: Project) -> str:
 def _public(plan: Plan) -> dict[str, Any]:
     return {"id": plan.id, "goal": plan.goal, "status": plan.status,
             "tasks": [{"id": t.id, "description": t.description, "agent": t.agent,
-                       "dependencies": t.dependencies} for t in plan.tasks]}
+                       "dependencies": t.dependencies, "expected": t.expected, "check": t.check}
+                      for t in plan.tasks]}
 
 
 def next_step(state: State) -> str:

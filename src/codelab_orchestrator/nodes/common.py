@@ -8,6 +8,7 @@ import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -113,9 +114,9 @@ def resolve_context(given: Context, session: SessionInfo | None) -> Context:
             raise SessionMismatchError(
                 f"this session belongs to {name} {getattr(session, name)!r}, "
                 f"not {getattr(given, name)!r}")
-    return Context(user_id=session.user_id, project_id=session.project_id,
+    return replace(given, user_id=session.user_id, project_id=session.project_id,
                    workspace=session.workspace,
-                   orchestrator=given.orchestrator or session.orchestrator)
+                   orchestrator=given.orchestrator or session.orchestrator)  # limits kept
 
 
 def session_info(context: Context) -> SessionInfo:

@@ -2,7 +2,11 @@
 
 Each task attempt is its own durable LangGraph run (:mod:`..agents.attempt`),
 started as an asyncio task of the session's run (:mod:`..supervisor`), at
-most ``max_parallel_agents`` at once. This node returns as soon as one
+most ``max_parallel_agents`` at once. A writing task works in a git worktree
+of its own made from the plan's base and its dependencies' results; when it
+succeeds its changes are committed and merged into the plan's integration
+ref (a conflict fails the task with the conflicting hunks), see
+:mod:`.spaces`. This node returns as soon as one
 finishes (plus any finishing within a few milliseconds), so ``route`` can
 start what just became ready while the slower tasks keep running: a task
 starts the moment its own dependencies are done. Every completion is a
@@ -20,6 +24,8 @@ step boundary, resumable. A cancelled run cancels them too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -37,11 +43,17 @@ from ..agents import (
     fencing,
     run_attempt,
 )
+from ..budget.ledger import PlanBudgetReached
+from ..budget.plan import PlanBudget, effective_settings
 from ..context import Context
 from ..events import emit
+from ..gitspace import PlanSpace
+from ..models.errors import endpoint_error
 from ..project import Project, load_project
 from ..state import RESULT_SUMMARY_CHARS, Plan, State, Task, now
 from ..tools.redaction import redact
+from . import spaces
+from .budget import let_running_finish, pause_for_budget
 from .common import session_context
 from .route import ready_tasks, resumable_tasks
 
@@ -56,19 +68,30 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     tasks = supervisor.run_tasks(runtime)
     saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
     thread_id = config.get("configurable", {}).get("thread_id")
-    settings = project.settings
+    settings = effective_settings(project.settings, context)  # the run's own limits win
+    budget = PlanBudget(tasks.ledgers, plan, settings, context)
+    over_budget = budget.stop_reason()  # reached before this step: start nothing
     changed: dict[str, Task] = {}
     active: dict[str, Task] = {}
 
-    def start(task: Task, resume: Any = None, **event: Any) -> None:
-        attempt = _attempt(plan, task, project, context, thread_id, resume)
+    space = None
+
+    async def start(task: Task, resume: Any = None, **event: Any) -> None:
+        nonlocal space
+        attempt = _attempt(plan, task, project, context, thread_id, budget, resume)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
+        if over_budget and not tasks.has(attempt.key):
+            changed[task.id] = task.model_copy(update={"status": "cancelled",
+                                                       "error": f"stopped: {over_budget}"})
+            return
         active[attempt.key] = task
         if not tasks.has(attempt.key):
-            tasks.start(attempt.key, _bounded(run_attempt(attempt, saver, runtime.control),
-                                              settings.task_timeout_s))
+            space = space or await spaces.plan_space(
+                plan, context, thread_id, max(4, settings.max_parallel_agents))
+            tasks.start(attempt.key, _work(attempt, plan, space, saver,
+                                           budget.control(runtime.control)))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
@@ -88,20 +111,25 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         if task.status == "cancelled" or task.id in answers:
             task = changed[task.id] = task.model_copy(update={
                 "status": "running", "error": None, "waiting_for": None})
-        start(task, resume=answers.get(task.id), restarted=True)
-    free = max(0, settings.max_parallel_agents - len(active))
+        await start(task, resume=answers.get(task.id), restarted=True)
+    free = 0 if over_budget else max(0, settings.max_parallel_agents - len(active))
     for task in ready_tasks(plan)[:free]:
         attempt_no = task.attempts + 1
         started = changed[task.id] = task.model_copy(update={
             "status": "running", "attempts": attempt_no, "started_at": now(), "finished_at": None,
             "error": None, "run": attempt_thread_id(thread_id, plan.id, task.id, attempt_no)})
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
-        start(started, description=task.description)
+        await start(started, description=task.description)
+
+    def stop_now() -> str | None:  # a drain (Ctrl-C, shutdown): cancel what runs
+        return supervisor.stop_requested(runtime)
 
     cancelled: list[str] = []
     async with supervisor.active(runtime):
-        finished, stop = await tasks.wait_first(active, lambda: supervisor.stop_requested(runtime))
-        stop = stop or supervisor.stop_requested(runtime)  # the run ends at this step: no stragglers
+        finished, stop = await tasks.wait_first(active, lambda: stop_now() or budget.stop_reason())
+        if budget.stop_reason() and not stop_now():  # the running attempts stop by themselves
+            await let_running_finish(tasks, active, finished, stop_now)
+        stop = stop_now() or budget.stop_reason()  # the run ends (or the plan pauses) at this step
         if stop:
             cancelled = await tasks.cancel(k for k in active if k not in finished)
     # Fencing: a worker whose attempt was taken over by another (it was paused or cut off
@@ -110,12 +138,14 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
                           for key in [*finished, *cancelled])
     for key in cancelled:
         task = active[key]
-        changed[task.id] = task.model_copy(update={"status": "cancelled", "error": f"stopped: {stop}"})
+        changed[task.id] = budget.settle(task.model_copy(update={
+            "status": "cancelled", "error": f"stopped: {stop}"}))
         emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
              attempt=task.attempts, reason=stop)
     for key, future in finished.items():
         done = _finish(active[key], future)
-        changed[done.id] = done
+        outcome = future.result() if done.status == "done" else None
+        done = changed[done.id] = budget.settle(done, outcome.usage if outcome else None)
         if done.waiting_for is not None:
             emit("input_required", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, request=done.waiting_for)
@@ -124,22 +154,52 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
                  attempt=done.attempts, reason=done.error)
         elif done.status == "done":
             emit("task_done", plan_id=plan.id, task_id=done.id, agent=done.agent,
-                 attempt=done.attempts, usage=done.usage)
+                 attempt=done.attempts, usage=done.usage, cost=done.cost)
         else:
             emit("task_failed", plan_id=plan.id, task_id=done.id, agent=done.agent,
                  attempt=done.attempts, error=done.error)
-    return {"plan": plan.with_tasks(changed.values(), status="running")}
+    return pause_for_budget(plan, changed, budget) or {
+        "plan": plan.with_tasks(changed.values(), status="running", **budget.fields()),
+        **budget.spent_update(changed.values())}
 
 
 def _attempt(plan: Plan, task: Task, project: Project, context: Context,
-             thread_id: str | None, resume: Any = None) -> Attempt | None:
+             thread_id: str | None, budget: PlanBudget, resume: Any = None) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
     if agent is None:
         return None
     dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
-    return Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
-                   settings=project.settings, goal=plan.goal, dependencies=dependencies,
-                   workspace=context.workspace, resume=resume)
+    attempt = Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
+                      settings=effective_settings(project.settings, context), goal=plan.goal,
+                      dependencies=dependencies, workspace=context.workspace, resume=resume)
+    return replace(attempt, budget=budget.for_attempt(attempt.key, agent.config))
+
+
+async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
+                control: Any) -> TaskOutcome:
+    """One attempt in its own directory: a worktree for a writing agent (committed and merged
+    into the plan when it succeeds, thrown away when it fails), a shared read-only view for
+    the others. A stopped or waiting attempt keeps its worktree: it continues there."""
+    writing = spaces.writes(attempt.agent)
+    # The attempt's lease covers its worktree too (see agents/fencing.py): a worker that lost
+    # it (paused or cut off while another took the task over) neither merges nor discards.
+    async with fencing.hold(attempt.thread_id) if saver is not None else contextlib.nullcontext():
+        try:
+            directory = await spaces.task_directory(space, attempt.task, plan, writing)
+            outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver,
+                                                 control), attempt.settings.task_timeout_s)
+            if writing:
+                await fencing.check()
+                await spaces.integrate(space, attempt.task, attempt.agent.name, outcome.result)
+            return outcome
+        except (GraphDrained, PlanBudgetReached, TaskInterruptedError, spaces.MergeConflictError,
+                fencing.LeaseLostError):
+            raise  # resumable, kept for whoever resolves the conflict, or no longer ours
+        except Exception:
+            if writing:
+                await fencing.check()
+                await spaces.discard(space, attempt.task)
+            raise
 
 
 async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:
@@ -163,13 +223,19 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     exc = future.exception()
     if isinstance(exc, GraphDrained):  # the attempt stopped itself at a drain: resumable
         return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc.reason}"})
+    if isinstance(exc, PlanBudgetReached):  # a model call refused: resumable once raised
+        return task.model_copy(update={"status": "cancelled", "error": f"stopped: {exc}"})
     if isinstance(exc, TaskInterruptedError):  # it asks a person; its run waits, checkpointed
         return task.model_copy(update={"waiting_for": exc.value})
+    if isinstance(exc, spaces.MergeConflictError):
+        return _failed(task, str(exc)).model_copy(update={"conflict": True})
+    if exc is not None and (reason := endpoint_error(exc)):
+        return _failed(task, reason).model_copy(update={"fatal": True})
     if exc is not None:
         return _failed(task, f"{type(exc).__name__}: {exc}")
     outcome: TaskOutcome = future.result()
     result = redact(outcome.result)
     return task.model_copy(update={
-        "status": "done", "result": result[:RESULT_SUMMARY_CHARS],
-        "result_chars": len(outcome.result), "finished_at": now(), "usage": outcome.usage,
-        "record": outcome.record, "error": None})
+        "status": "done", "result": result[:RESULT_SUMMARY_CHARS], "conflict": False,
+        "result_chars": len(outcome.result), "finished_at": now(),
+        "record": outcome.record, "error": None})  # usage: budget.settle

@@ -12,6 +12,8 @@ have unwound before this node returns: nothing of them writes afterwards.
 
 from __future__ import annotations
 
+import asyncio
+
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.constants import CONFIG_KEY_CHECKPOINTER
@@ -19,11 +21,16 @@ from langgraph.runtime import Runtime
 
 from .. import supervisor
 from ..agents import whole_result
+from ..budget.ledger import plan_spend
+from ..budget.plan import session_delta, settled
 from ..context import Context
 from ..events import emit
+from ..project import load_project
 from ..prompts.finalize import render_answer
 from ..state import FinalAnswer, Plan, PlanStatus, State, Task, now
 from ..tools.redaction import redact
+from . import spaces
+from .common import session_context
 
 STOP_REASONS = {"cancelled": "plan cancelled", "failed": "plan stopped after a failure"}
 
@@ -36,7 +43,7 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
                 "messages": [AIMessage(text)]}
     live = supervisor.run_tasks(runtime)
     await live.cancel([key for key in list(live.tasks) if key.startswith(f"{plan.id}/")])
-    closed = _close_leftovers(plan)
+    closed = settled(live.ledgers.get(plan.id), plan, _close_leftovers(plan))
     for task in closed:
         if task.status == "cancelled":
             emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
@@ -45,17 +52,37 @@ async def finalize(state: State, runtime: Runtime[Context], config: RunnableConf
     status: PlanStatus = plan.status if plan.status in ("cancelled", "failed") else _outcome(tasks)
     final_plan = plan.apply(plan.with_tasks(closed, status=status))
     summary = summarize(final_plan)
+    apply = status != "cancelled" and await _apply(state, runtime)
+    delivered = await spaces.finish(final_plan, apply=apply)
+    if delivered is not None:
+        summary["files_changed"] = [c.path for c in delivered.changes]
+        summary["changes"] = [c.model_dump() for c in delivered.changes]
+        summary["delivery"] = delivered.model_dump(include={
+            "status", "branch", "reason", "merge_command", "workspace"})
     done = [t for t in final_plan.tasks if t.status == "done"]
     whole = None
     if status == "completed" and len(done) == 1:  # the answer is that task's whole result
         whole = await whole_result(config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER),
                                    done[0])
-    text = redact(render_answer(final_plan.goal, status, final_plan.tasks, summary, whole))
+    text = render_answer(final_plan.goal, status, final_plan.tasks, summary, whole)
+    if delivered is not None and delivered.status != "unchanged":
+        text += "\n\n" + delivered.summary()
+    text = redact(text)
     emit("plan_completed", plan_id=plan.id, status=status, usage=summary["usage"],
          failures=len(summary["failures"]))
+    delta = session_delta(plan, plan.with_tasks(closed))
     return {"plan": plan.with_tasks(closed, status=status),
             "final": FinalAnswer(plan_id=plan.id, status=status, text=text, summary=summary),
-            "messages": [AIMessage(text, name="orchestrator")]}
+            "messages": [AIMessage(text, name="orchestrator")],
+            **({"spend": delta} if any(delta.values()) else {})}
+
+
+async def _apply(state: State, runtime: Runtime[Context]) -> bool:
+    """This run's choice (``--no-apply``), else the orchestrator row's ``apply_changes``."""
+    context = session_context(state, runtime)
+    if context.apply_changes is not None:
+        return context.apply_changes
+    return (await asyncio.to_thread(load_project, context)).settings.apply_changes
 
 
 def _close_leftovers(plan: Plan) -> list[Task]:
@@ -97,11 +124,9 @@ def _outcome(tasks: dict[str, Task]) -> PlanStatus:
 
 
 def summarize(plan: Plan) -> dict:
-    usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "model_calls": 0}
+    usage = plan_spend(plan)  # tokens, model calls and cost of every attempt of every task
     files: list[str] = []
     for task in plan.tasks:
-        for key in usage:
-            usage[key] += task.usage.get(key, 0)
         for path in task.record.get("files_written", []):
             if path not in files:
                 files.append(path)
@@ -109,7 +134,7 @@ def summarize(plan: Plan) -> dict:
         "plan_id": plan.id, "status": plan.status, "replans": plan.replans,
         "tasks": [{"id": t.id, "agent": t.agent, "status": t.status, "attempts": t.attempts,
                    "result_chars": t.result_chars, "error": t.error,
-                   "recovery": t.recovery, "run": t.run,
+                   "recovery": t.recovery, "run": t.run, "usage": t.usage, "cost": t.cost,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None}
                   for t in plan.tasks],
@@ -117,5 +142,7 @@ def summarize(plan: Plan) -> dict:
                      for t in plan.tasks if t.status == "failed"],
         "files_changed": files,
         "usage": usage,
+        "budget": {"max_cost": plan.max_cost, "source": plan.max_cost_source,
+                   "spent": usage["cost"]},
         "notes": plan.notes,
     }

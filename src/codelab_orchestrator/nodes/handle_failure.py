@@ -1,5 +1,7 @@
 """``handle_failure``: retry, Debug, targeted re-plan, or give up (DESIGN §3).
 
+0. The model endpoint itself is unusable (refused, unauthorised, unknown model):
+   the plan ends now with the reason; retrying or handing over would fail too.
 1. ``attempts < max_task_attempts``: run it again.
 2. Other tasks depend on it: the Architect re-plans *only* it and its
    dependents (``pending_replan``), while re-plans last (``max_replans``).
@@ -31,6 +33,10 @@ def handle_failure(state: State, runtime: Runtime[Context]) -> dict:
     project = load_project(session_context(state, runtime))
     settings = project.settings
 
+    if failed.fatal:  # the model endpoint is unusable: every retry or helper would fail too
+        notes = [*plan.notes, f"stopped: {failed.error}"]
+        return {"plan": plan.with_tasks([failed.model_copy(update={"recovery": "gave_up"})],
+                                        status="failed", notes=notes)}
     if failed.attempts < settings.max_task_attempts:
         emit("task_retry", plan_id=plan.id, task_id=failed.id, agent=failed.agent,
              attempt=failed.attempts + 1, error=failed.error)

@@ -3,7 +3,8 @@
 A new request with no plan: an atomic one becomes a one-task plan here, so
 one code path runs every task; a complex one goes to the Architect. With an
 active plan: tasks whose dependencies failed for good are skipped, and the
-edge picks failure handling, more execution, or the end.
+edge picks failure handling, more execution, or the end. A plan paused by its
+budget waits here for a higher cap (:mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from langgraph.runtime import Runtime
 
 from ..context import Context
 from ..events import emit
+from ..project import load_project
 from ..state import Plan, State, Task
+from .budget import await_budget
 from .common import last_request, session_context
 
 
@@ -23,12 +26,17 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         if classification is None or not classification.is_atomic:
             return {}
         task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
-        plan = Plan(goal=task.description, status="running", tasks=[task],
+        context = session_context(state, runtime)
+        # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
+        approval = load_project(context).settings.require_approval
+        plan = Plan(goal=task.description, status="draft" if approval else "running", tasks=[task],
                     notes=[f"atomic request for {task.agent} ({classification.method})"])
         emit("plan_created", plan_id=plan.id, agent=task.agent, tasks=1, atomic=True)
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent,
-             from_agent=session_context(state, runtime).orchestrator or "orchestrator")
+             from_agent=context.orchestrator or "orchestrator")
         return {"plan": plan}
+    if plan.status == "paused_budget":
+        return await_budget(plan)  # waits for a higher cap (an interrupt)
     if not plan.active:
         return {}
     blocked = blocked_tasks(plan)

@@ -11,16 +11,21 @@ PostgreSQL die on ``checkpoint_migrations_pkey``). Connections are closed on exi
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-
+from .errors import connect_timeout, unavailable
 from .locks import async_setup_lock, setup_lock
 from .settings import checkpoint_url, is_postgres, libpq_url, sqlite_path
+
+if TYPE_CHECKING:  # LangGraph is imported when a saver is made, after the database answered
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 _setup_done: set[str] = set()
 # What PostgresSaver needs of its connections (autocommit for CREATE INDEX CONCURRENTLY,
@@ -31,6 +36,8 @@ LOCK_NAME = "checkpointer-setup"
 
 
 def strict_serde() -> JsonPlusSerializer:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer  # noqa: PLC0415
+
     return JsonPlusSerializer(allowed_msgpack_modules=None)
 
 
@@ -42,12 +49,53 @@ def _once(url: str, setup: object) -> None:
             _setup_done.add(url)
 
 
+def _setting() -> str:
+    for var in ("CODELAB_CHECKPOINT_URL", "DATABASE_URL"):
+        if os.environ.get(var):
+            return var
+    return "CODELAB_HOME"
+
+
 def _sqlite_target(url: str) -> str:
     path = sqlite_path(url)
     if path is None:
         return ":memory:"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
     return str(path)
+
+
+def _probe_postgres(url: str) -> None:
+    """One direct connection first: a wrong URL fails now, in one line, instead of a pool
+    retrying in the background until its 30 s timeout."""
+    import psycopg  # noqa: PLC0415
+
+    try:
+        psycopg.connect(libpq_url(url), connect_timeout=max(2, math.ceil(connect_timeout()))).close()
+    except psycopg.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+
+
+async def _probe_postgres_async(url: str) -> None:
+    import psycopg  # noqa: PLC0415
+
+    try:
+        conn = await psycopg.AsyncConnection.connect(
+            libpq_url(url), connect_timeout=max(2, math.ceil(connect_timeout())))
+        await conn.close()
+    except psycopg.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
+
+
+@contextmanager
+def _sqlite_errors(url: str) -> Iterator[None]:
+    """A file that cannot be opened or written (a directory in the way, read-only): one line."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise unavailable("sessions", url, _setting(), exc) from None
 
 
 @contextmanager
@@ -55,6 +103,7 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
     """A ready-to-use synchronous saver for ``url`` (default :func:`checkpoint_url`)."""
     url = url or checkpoint_url()
     if is_postgres(url):
+        _probe_postgres(url)
         from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
@@ -74,13 +123,14 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             pool.close()
         return
 
+    with _sqlite_errors(url):
+        conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
     from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
 
-    conn = sqlite3.connect(_sqlite_target(url), check_same_thread=False, timeout=30)
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         sqlite_saver = SqliteSaver(conn, serde=strict_serde())
-        with setup_lock(url, LOCK_NAME):  # switching a new file to WAL needs it to itself
+        with _sqlite_errors(url), setup_lock(url, LOCK_NAME):  # a new file to WAL: needs it alone
             conn.execute("PRAGMA journal_mode=WAL")
             sqlite_saver.setup()  # cheap and idempotent; the connection is new
         conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process crash, fewer fsyncs
@@ -94,6 +144,7 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
     """The asyncio twin of :func:`open_checkpointer` (AsyncSqliteSaver / AsyncPostgresSaver)."""
     url = url or checkpoint_url()
     if is_postgres(url):
+        await _probe_postgres_async(url)
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # noqa: PLC0415
         from psycopg.rows import dict_row  # noqa: PLC0415
         from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415
@@ -120,13 +171,15 @@ async def open_async_checkpointer(url: str | None = None) -> AsyncIterator[BaseC
     import aiosqlite  # noqa: PLC0415
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver  # noqa: PLC0415
 
-    conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
+    with _sqlite_errors(url):
+        conn = await aiosqlite.connect(_sqlite_target(url), timeout=30)
     try:
         await conn.execute("PRAGMA busy_timeout=30000")
         async_saver = AsyncSqliteSaver(conn, serde=strict_serde())
-        async with async_setup_lock(url, LOCK_NAME):
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await async_saver.setup()
+        with _sqlite_errors(url):
+            async with async_setup_lock(url, LOCK_NAME):
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await async_saver.setup()
         await conn.execute("PRAGMA synchronous=NORMAL")
         yield async_saver
     finally:

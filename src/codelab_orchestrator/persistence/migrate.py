@@ -12,8 +12,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from .migrations import VERSION_TABLE  # noqa: F401 - defined there, to be read without Alembic
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-VERSION_TABLE = "codelab_alembic_version"  # not Alembic's default: see migrations/env.py
 LEGACY_VERSION_TABLE = "alembic_version"
 LOCK_NAME = "alembic-migrations"
 

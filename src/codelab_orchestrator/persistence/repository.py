@@ -269,6 +269,26 @@ class AgentRepository:
             raise AgentVersionConflictError(agent, if_version, None) from None
         return _record(row)
 
+    def set_model(
+        self, user_id: str, project_id: str, model: str, *, role: AgentRole | str | None = None
+    ) -> builtins.list[AgentRecord]:
+        """Set ``config.model`` of every agent of the project (or of one role) in one transaction."""
+        query = self._scoped(user_id, project_id).order_by(UserAgent.id).with_for_update()
+        if role is not None:
+            query = query.where(UserAgent.role == AgentRole(role))
+        try:
+            with self._session(write=True) as session:
+                self._lock_project(session, user_id, project_id)
+                rows = list(session.scalars(query))
+                for row in rows:
+                    row.config = validate_config(row.role, {**row.config, "model": model}).model_dump(
+                        mode="json")
+                    row.updated_at = utcnow()
+                session.flush()
+                return [_record(row) for row in rows]
+        except StaleDataError:  # a writer that bypassed the locks: still never a silent overwrite
+            raise AgentVersionConflictError(AgentRole(role).value if role else "*", None, None) from None
+
     def delete(self, user_id: str, project_id: str, agent: int | str, *,
                if_version: int | None = None) -> AgentRecord:
         with self._session(write=True) as session:

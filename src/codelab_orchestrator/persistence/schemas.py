@@ -8,30 +8,12 @@ a silently ignored setting.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .enums import AgentRole, AgentStatus  # noqa: F401 - re-exported for existing imports
 from .settings import default_model
-
-
-class AgentRole(StrEnum):
-    ORCHESTRATOR = "orchestrator"
-    ARCHITECT = "architect"
-    CODER = "coder"
-    DEBUG = "debug"
-    ASK = "ask"
-    UNIVERSAL = "universal"
-    CUSTOM = "custom"
-
-
-class AgentStatus(StrEnum):
-    READY = "ready"
-    BUSY = "busy"
-    ERROR = "error"
-    DISABLED = "disabled"
-
 
 # Tool names an agent row may list. The workspace tools package implements
 # exactly these (a test keeps the two in step); naming them here lets a bad
@@ -57,7 +39,14 @@ class AgentConfig(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2)
     system_prompt: str | None = None
     tools: list[str] = Field(default_factory=list)
-    max_tokens: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Reply length cap; the role's default when unset.")
+    timeout_s: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="Seconds one try of a model call may take; CODELAB_MODEL_TIMEOUT or 120 when unset.")
+    max_retries: int | None = Field(
+        default=None, ge=0, le=10,
+        description="Client retries on 429, 5xx and timeouts; CODELAB_MODEL_MAX_RETRIES or 2 when unset.")
     allowed_commands: list[str] = Field(
         default_factory=list, description="Programs run_command may start (first word)."
     )
@@ -67,6 +56,11 @@ class AgentConfig(BaseModel):
     deny_files: list[str] = Field(
         default_factory=list, description="Extra gitignore-style patterns the file tools refuse "
         "and commands cannot read, added to the built-in secret patterns (.env*, keys, ...).")
+    price_in_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million input tokens of this agent's model "
+        "(default: the built-in table; 0 for unknown models and custom OPENAI_BASE_URL servers).")
+    price_out_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per million output tokens (default: as above).")
     metadata: AgentMetadata = Field(default_factory=AgentMetadata)
 
     @field_validator("tools")
@@ -93,15 +87,25 @@ class OrchestratorConfig(AgentConfig):
     max_parallel_agents: int = Field(default=4, ge=1, le=64)
     approval_threshold_cost: float = Field(default=1.0, ge=0)
     approval_threshold_tasks: int = Field(default=8, ge=1)
+    require_approval: bool = Field(
+        default=False, description="Every plan, even one task, waits for approval (--plan-only).")
     error_handling: Literal["fail_fast", "continue_on_error"] = "continue_on_error"
     max_replans: int = Field(default=2, ge=0, le=20)
     max_task_attempts: int = Field(default=2, ge=1, le=10)
     max_plan_tasks: int = Field(default=20, ge=1, le=200)
     routing_strategy: Literal["llm", "local", "hybrid"] = "hybrid"
     routing_confidence_threshold: float = Field(default=0.85, ge=0, le=1)
+    apply_changes: bool = Field(
+        default=True, description="Apply a finished plan's result to the workspace (else: a branch).")
     task_timeout_s: float | None = Field(
         default=None, gt=0, description="A task attempt running longer is stopped and fails.")
     max_model_calls_per_task: int = Field(default=25, ge=1, le=1000)
+    max_tokens_per_task: int | None = Field(
+        default=None, ge=1, description="A task attempt that has used this many tokens (input "
+        "and output, all its model calls) fails before its next model call.")
+    max_cost_per_plan: float | None = Field(
+        default=None, gt=0, description="USD a plan's tasks may spend; reaching it pauses the "
+        "plan (paused_budget) until the cap is raised.")
     max_tool_output_chars: int = Field(
         default=12_000, ge=500, description="Tool outputs shown to a model are cut at this size.")
     max_dependency_chars: int = Field(

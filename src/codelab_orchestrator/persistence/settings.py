@@ -12,10 +12,24 @@ from pathlib import Path
 DEFAULT_MODEL = "openai:gpt-4.1-mini"
 
 
+class DataDirError(ValueError):
+    """The data directory cannot be used (a file, not creatable, not writable)."""
+
+
 def data_dir() -> Path:
     """The per-user data directory (``CODELAB_HOME``, else ``~/.codelab``), created on demand."""
-    path = Path(os.environ.get("CODELAB_HOME") or Path.home() / ".codelab").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    raw = os.environ.get("CODELAB_HOME", "").strip()
+    path = Path(raw or Path.home() / ".codelab").expanduser()
+    where = f"CODELAB_HOME={raw}" if raw else f"the data directory {path}"
+    if path.exists() and not path.is_dir():
+        raise DataDirError(f"{where} is a file, not a directory: set CODELAB_HOME to a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(f"cannot create {where}: {exc.strerror}; "
+                           "set CODELAB_HOME to a writable directory") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DataDirError(f"{where} is not writable: set CODELAB_HOME to a writable directory")
     return path
 
 

@@ -129,9 +129,9 @@ async def run_command(command: str, *, runtime: ToolRuntime[TaskContext]) -> str
                                                     allow_network=network, policy=policy)
         except commands.CommandNeedsApproval as need:
             # A person decides: the task's run pauses here (checkpointed) until it is answered.
-            answer = interrupt({"type": "command_approval", "command": command,
-                                "reason": need.decision.reason,
-                                "sandboxed": need.decision.sandboxed})
+            answer = _ask({"type": "command_approval", "command": command,
+                           "reason": need.decision.reason, "sandboxed": need.decision.sandboxed},
+                          need)
             if not approves(answer):
                 raise ToolException(f"a person did not approve running {command!r}") from None
             return await commands.run_command_async(ws, command, allowed, timeout,
@@ -140,6 +140,15 @@ async def run_command(command: str, *, runtime: ToolRuntime[TaskContext]) -> str
     except (WorkspaceError, OSError) as exc:
         message = str(exc) if isinstance(exc, WorkspaceError) else f"{type(exc).__name__}: {exc}"
         raise ToolException(message) from None
+
+
+def _ask(request: dict[str, Any], need: Exception) -> Any:
+    """``interrupt(request)`` in a graph run; outside one (a tool called directly) nobody can
+    answer, so the need for approval is the tool's error."""
+    try:
+        return interrupt(request)
+    except (RuntimeError, KeyError):
+        raise need from None
 
 
 APPROVE_WORDS = frozenset({"approve", "approved", "yes", "y", "ok", "run", "да"})

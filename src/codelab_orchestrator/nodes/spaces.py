@@ -1,0 +1,108 @@
+"""Where a plan's tasks write: one git worktree per writing task (:mod:`..gitspace`).
+
+The nodes use this module to give each task attempt its directory, to commit
+and integrate a finished attempt (the orchestrator merges, not the model), to
+throw away failed or cancelled work, and to deliver the plan's integrated
+result at the end. Git work is blocking (milliseconds to seconds): it runs in
+a worker thread, shielded, so a stop waits for a git operation in flight
+instead of leaving a half-written ref or worktree behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..context import Context
+from ..gitspace import ApplyResult, GitSpaceError, PlanSpace
+from ..persistence import AgentRecord
+from ..persistence.settings import data_dir
+from ..state import Plan, Task
+from ..tools import WRITING_TOOLS
+
+T = TypeVar("T")
+_open: dict[str, PlanSpace] = {}  # plan id -> its space, opened once per process
+
+
+class MergeConflictError(RuntimeError):
+    """A finished task's changes conflict with work already integrated."""
+
+
+async def shielded(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``work(*args)`` in a thread; if the caller is cancelled meanwhile, it still finishes
+    before the cancellation goes on (git must not be interrupted half-way)."""
+    future = asyncio.get_running_loop().run_in_executor(None, lambda: work(*args, **kwargs))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise
+
+
+def writes(agent: AgentRecord) -> bool:
+    """Whether the agent's tools can change files (it then gets a worktree of its own)."""
+    return bool(WRITING_TOOLS.intersection(agent.config.tools))
+
+
+async def plan_space(plan: Plan, context: Context, thread_id: str | None,
+                     pool_size: int) -> PlanSpace:
+    """The plan's space; the first call records its base (the workspace as it is now)."""
+    space = _open.get(plan.id)
+    if space is None:
+        space = await shielded(lambda: PlanSpace.open(
+            context.workspace, data_dir(), plan.id, thread_id=thread_id,
+            owner=f"{context.user_id}/{context.project_id}", pool_size=pool_size))
+        _open[plan.id] = space
+    return space
+
+
+def conflict_source(task: Task, plan: Plan) -> str | None:
+    """The task whose conflicting result this attempt must resolve: its own (a retry after a
+    conflict), or the one a Debug task took over after a conflict."""
+    if task.conflict:
+        return task.id
+    origin = task.origin or ""
+    if origin.startswith("debug:"):
+        failed = next((t for t in plan.tasks if t.id == origin.split(":", 1)[1]), None)
+        if failed is not None and failed.conflict:
+            return failed.id
+    return None
+
+
+async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool) -> str:
+    """The directory the attempt's tools work in."""
+    if writing:
+        path = await shielded(space.task_worktree, task.id, task.attempts, task.dependencies,
+                              resolve_conflict_of=conflict_source(task, plan))
+    else:
+        path = await shielded(space.read_only_view, task.id, task.attempts, task.dependencies)
+    return str(path)
+
+
+async def integrate(space: PlanSpace, task: Task, agent: str, summary: str) -> None:
+    """Commit the attempt's changes and merge them into the plan's integration ref;
+    :class:`MergeConflictError` (with the paths and hunks) if they conflict."""
+    message = f"{task.id}: {task.description[:60]}\n\n{summary[:500]}"
+    await shielded(space.commit_task, task.id, task.attempts, agent, message)
+    merged = await shielded(space.integrate, task.id, task.attempts)
+    if not merged.clean:
+        raise MergeConflictError(merged.describe())
+
+
+async def discard(space: PlanSpace, task: Task) -> None:
+    """Failed or cancelled work: never merged, its worktree removed."""
+    with contextlib.suppress(GitSpaceError):  # nothing was prepared for it
+        await shielded(space.discard, task.id, task.attempts)
+
+
+async def finish(plan: Plan, apply: bool) -> ApplyResult | None:
+    """Deliver the plan's integrated result: applied to the workspace, or kept on a branch."""
+    space = _open.pop(plan.id, None)
+    if space is None:
+        try:
+            space = await shielded(lambda: PlanSpace.load(data_dir(), plan.id))
+        except GitSpaceError:
+            return None  # the plan never started a task: nothing to deliver
+    return await shielded(space.finish, apply)
