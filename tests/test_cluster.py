@@ -242,11 +242,23 @@ def test_a_paused_server_that_wakes_up_after_a_takeover_neither_calls_nor_writes
     late_calls = [c for c in _calls(cluster) if c["pid"] == paused.pid and c["event"] == "start"
                   and c["t"] > woke_at]
     assert late_calls == []  # no model call from the woken server
-    late_files = [p.name for p in workspace.iterdir()
-                  if p.name.endswith(f"-{paused.pid}.txt") and p.stat().st_mtime > woke_at]
-    assert late_files == []  # and no write
-    interrupted = f"{seen['call']['task']}-{paused.pid}.txt"
-    assert not (workspace / interrupted).exists()  # the write its in-flight call asked for
+    # No write: the only writes it could still make are those asked for by its model calls in
+    # flight during the pause (they end after it wakes up); none of them is anywhere, neither
+    # in the workspace nor in the task worktrees (in the shared data directory).
+    calls = _calls(cluster, job)
+    in_flight = {c["task"] for c in calls if c["pid"] == paused.pid and c["event"] == "end"
+                 and c["step"] == 1 and c["t"] > seen["paused_at"]}
+    assert seen["call"]["task"] in in_flight
+    forbidden = {f"{task}-{paused.pid}.txt" for task in in_flight}
+    roots = (workspace, cluster.directory / "home" / "gitspace")
+    assert [p for root in roots for p in root.rglob("*.txt") if p.name in forbidden] == []
+    # The result has one file per task, and the paused server's are from before the pause.
+    writers = {name.split("-")[0]: int(name.split("-")[1][:-4])
+               for name in (p.name for p in workspace.iterdir() if p.suffix == ".txt")}
+    done_before = {c["task"] for c in calls if c["pid"] == paused.pid and c["step"] == 2
+                   and c["event"] == "end" and c["t"] < seen["paused_at"]}
+    assert sorted(writers) == ["a", "b", "c", "d", "e"]
+    assert {task for task, pid in writers.items() if pid == paused.pid} <= done_before
     final = seen["final"]
     assert final["final"]["status"] == "completed"
     assert [t["status"] for t in final["plan"]["tasks"]] == ["done"] * 5

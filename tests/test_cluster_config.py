@@ -18,6 +18,7 @@ from codelab_orchestrator.cli import app
 from codelab_orchestrator.cli import cluster as cluster_mod
 from codelab_orchestrator.server import runtime_pg
 from codelab_orchestrator.server.http import OriginGuard
+from tests.cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PG = "postgresql+psycopg://app:secret@db.example:5432/codelab"
@@ -77,7 +78,7 @@ def exec_args(monkeypatch):
 def test_serve_cluster_refuses_sqlite_in_one_line(exec_args, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/agents.sqlite")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    result = invoke("serve", "--cluster")
+    result = invoke("serve", "--cluster", "--port", str(free_port()))
     assert result.exit_code == 2 and not exec_args
     assert "--cluster needs PostgreSQL, not sqlite" in result.output
     assert "Traceback" not in result.output
@@ -87,7 +88,7 @@ def test_serve_cluster_without_the_extra_says_how_to_install_it(exec_args, monke
     monkeypatch.setenv("DATABASE_URL", PG)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setattr(cluster_mod, "find_langhost", lambda python: None)
-    result = invoke("serve", "--cluster")
+    result = invoke("serve", "--cluster", "--port", str(free_port()))
     assert result.exit_code == 2 and not exec_args
     assert "langhost" in result.output and ".venv-cluster" in result.output
 
@@ -103,12 +104,13 @@ def test_serve_cluster_runs_langhost_with_the_cluster_settings(exec_args, monkey
     real = cluster_mod.cluster_env
     monkeypatch.setattr(cluster_mod, "cluster_env", lambda environ, **kw: real(
         {"DATABASE_URL": PG, "REDIS_URL": "redis://r:6379/0"}, **kw))
-    result = invoke("serve", "--cluster", "--port", "3101", "--heartbeat", "3", "--jobs", "7",
+    port = str(free_port())
+    result = invoke("serve", "--cluster", "--port", port, "--heartbeat", "3", "--jobs", "7",
                     "--workspace-root", str(tmp_path))
     assert result.exit_code == 0, result.output
     args, env = exec_args["args"], exec_args["env"]
     assert exec_args["path"] == "/opt/cluster/bin/langhost" and args[1] == "serve"
-    assert args[args.index("--port") + 1] == "3101" and "--no-browser" in args
+    assert args[args.index("--port") + 1] == port and "--no-browser" in args
     config = json.loads(Path(args[args.index("--config") + 1]).read_text())
     assert Path(config["graphs"]["orchestrator"].rsplit(":", 1)[0]).is_file()
     assert config["auth"]["path"].startswith("/") and config["http"]["app"].startswith("/")
@@ -117,7 +119,7 @@ def test_serve_cluster_runs_langhost_with_the_cluster_settings(exec_args, monkey
     assert env["CODELAB_WORKSPACE_ROOTS"] == str(tmp_path.resolve())
     assert migrated == ["postgresql://app:secret@db.example:5432/codelab"]
     assert "db.example:5432/codelab" in result.output and "secret" not in result.output
-    assert invoke("serve", "--cluster", "--reload").exit_code == 2
+    assert invoke("serve", "--cluster", "--reload", "--port", str(free_port())).exit_code == 2
 
 
 def test_the_runtime_fixes_do_nothing_outside_a_cluster_server(monkeypatch):
