@@ -2,7 +2,7 @@
 
 A request "job <name>" gets a plan: a, b in parallel and c after both; for a name starting
 with "five", five tasks (a, b; c after a; d after b; e after c and d). Each task makes two model calls: the first answers with a
-``write_file`` of ``<task>-<pid>.txt`` (so a file tells which server process wrote it), the
+``write_file`` of ``<task>_<pid>_<job>.txt`` (so a file tells which server process wrote it), the
 second answers in words. Every model call of a task sleeps ``CLUSTER_LATENCY`` seconds
 (asynchronously: a cancelled call stops) and is logged as one JSON line to
 ``CLUSTER_CALL_LOG``: ``{"pid", "job", "task", "step", "event": "start"|"end", "t"}``, so a
@@ -61,7 +61,7 @@ async def _task(request):
         return f"wrote {task} for job {job}"
     return AIMessage(content="", tool_calls=[{
         "name": "write_file", "id": f"call-{job}-{task}",
-        "args": {"path": f"{task}-{os.getpid()}.txt", "content": f"{job} {task} {os.getpid()}"}}])
+        "args": {"path": f"{task}_{os.getpid()}_{job}.txt", "content": f"{job} {task} {os.getpid()}"}}])
 
 
 script = Script(classification={"agent": "architect", "is_atomic": False, "confidence": "high"},

@@ -138,7 +138,7 @@ def test_a_thread_moves_between_servers_and_an_approval_resumes_on_the_other(clu
     interrupts = [i["value"] for task in waiting["tasks"] for i in task.get("interrupts", [])]
     assert waiting["next"] == ["architect_plan"] and interrupts[0]["type"] == "approval_required"
     assert values["plan"]["status"] == "completed" and values["final"]["status"] == "completed"
-    assert sorted(p.name.split("-")[0] for p in workspace.iterdir()) == ["a", "b", "c"]
+    assert sorted(p.name.split("_")[0] for p in workspace.iterdir()) == ["a", "b", "c"]
     for server in cluster.servers:  # the servers run with the strict serializer...
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
         assert b"LANGGRAPH_STRICT_MSGPACK=true" in environ
@@ -249,11 +249,11 @@ def test_a_paused_server_that_wakes_up_after_a_takeover_neither_calls_nor_writes
     in_flight = {c["task"] for c in calls if c["pid"] == paused.pid and c["event"] == "end"
                  and c["step"] == 1 and c["t"] > seen["paused_at"]}
     assert seen["call"]["task"] in in_flight
-    forbidden = {f"{task}-{paused.pid}.txt" for task in in_flight}
+    forbidden = {f"{task}_{paused.pid}_{job}.txt" for task in in_flight}
     roots = (workspace, cluster.directory / "home" / "gitspace")
     assert [p for root in roots for p in root.rglob("*.txt") if p.name in forbidden] == []
     # The result has one file per task, and the paused server's are from before the pause.
-    writers = {name.split("-")[0]: int(name.split("-")[1][:-4])
+    writers = {name.split("_")[0]: int(name.split("_")[1])
                for name in (p.name for p in workspace.iterdir() if p.suffix == ".txt")}
     done_before = {c["task"] for c in calls if c["pid"] == paused.pid and c["step"] == 2
                    and c["event"] == "end" and c["t"] < seen["paused_at"]}

@@ -205,3 +205,56 @@ def test_an_attempt_with_its_lease_records_its_result(pg, orchestrate, tmp_path)
                                  "ORDER BY key")).all()
     assert [(key.rsplit(":", 3)[-2], epoch, released) for key, epoch, released in rows] == [
         ("a", 1, True), ("b", 1, True)]  # held once each, released when done
+
+
+class _Run:  # stands for the supervisor's record of one run
+    pass
+
+
+def test_one_lost_lease_stops_every_attempt_of_the_run(pg, monkeypatch):
+    monkeypatch.setenv(fencing.LEASE_TTL_ENV, "1.5")
+
+    async def attempt(key: str) -> str:
+        async with fencing.hold(key):
+            await asyncio.sleep(20)
+        return "not stopped"
+
+    async def scenario() -> list:
+        fencing.enter_run(_Run())
+        running = [asyncio.create_task(attempt(f"s:task:p:{t}:1")) for t in ("x", "y")]
+        await asyncio.sleep(0.3)
+        _expire(pg, "s:task:p:x:1")  # x's worker was cut off; another took x over
+        assert task_leases().acquire("s:task:p:x:1", "elsewhere|m|1|1|n", 30) == 2
+        return await asyncio.gather(*running, return_exceptions=True)
+
+    results = asyncio.run(scenario())
+    assert [type(r) for r in results] == [fencing.LeaseLostError, fencing.LeaseLostError]
+
+
+def test_a_waiting_attempt_gives_up_when_the_holder_elsewhere_is_alive(pg, monkeypatch):
+    """The stale side of a takeover: its lease is held, and renewed, by a live worker."""
+    monkeypatch.setenv(fencing.LEASE_TTL_ENV, "2")
+    store = task_leases()
+    other = "elsewhere|m|1|1|n"
+    assert store.acquire("s:task:p:z:1", other, 2) == 1
+    stop = threading.Event()
+
+    def keep_renewing() -> None:
+        while not stop.wait(0.3):
+            store.renew("s:task:p:z:1", other, 1, 2)
+
+    renewer = threading.Thread(target=keep_renewing)
+    renewer.start()
+
+    async def scenario() -> float:
+        started = time.monotonic()
+        with pytest.raises(fencing.LeaseLostError, match="being run by another worker"):
+            async with fencing.hold("s:task:p:z:1"):
+                pass
+        return time.monotonic() - started
+
+    try:
+        assert asyncio.run(scenario()) < 1.5
+    finally:
+        stop.set()
+        renewer.join()

@@ -25,7 +25,15 @@ PostgreSQL (:mod:`codelab_orchestrator.persistence.leases`):
   model call or a command in flight is cancelled too);
 - :func:`confirm` runs in ``execute_task`` before it records results: if any of
   its attempts was taken over, nothing is recorded (the node fails with
-  :class:`LeaseLostError`, so the run writes no new checkpoint).
+  :class:`LeaseLostError`, so the run writes no new checkpoint);
+- one lost lease fences the whole run (:class:`RunScope`): its other attempts
+  are cancelled and none of them may take a lease any more. A woken server
+  otherwise kept an attempt that had not got its lease before the pause, which
+  then took the lease the moment the other server released it;
+- an attempt waiting for a lease gives up (:class:`LeaseLostError`) when it sees
+  the holder, a process elsewhere, renew it or another worker take it: someone
+  alive is running this attempt, so this run is the stale one. A taker-over
+  waits for a holder that stopped renewing (paused, dead), never for a live one.
 
 With a SQLite database there are no leases (one machine; see
 :func:`~codelab_orchestrator.persistence.leases.task_leases`) and all of this
@@ -38,6 +46,7 @@ import asyncio
 import contextlib
 import os
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +55,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..persistence.leases import TaskLeases, task_leases
-from ..persistence.owners import new_owner_id
+from ..persistence.owners import describe_owner, new_owner_id
 
 LEASE_TTL_ENV = "CODELAB_TASK_LEASE_TTL"
 DEFAULT_TTL_S = 8.0
@@ -60,6 +69,33 @@ T = TypeVar("T")
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="codelab-lease")
 _current: ContextVar[Fence | None] = ContextVar("codelab_fence", default=None)
 _recent: OrderedDict[str, Fence] = OrderedDict()  # attempt thread id -> this process's fence
+_scope: ContextVar[RunScope | None] = ContextVar("codelab_fence_scope", default=None)
+_scopes: weakref.WeakKeyDictionary[Any, RunScope] = weakref.WeakKeyDictionary()
+_PROCESS = "|".join(new_owner_id().split("|")[:4])  # host|machine|pid|start time
+
+
+class RunScope:
+    """The attempts of one run: when one loses its lease, the run is stale as a whole."""
+
+    def __init__(self) -> None:
+        self.lost: str | None = None
+        self.fences: weakref.WeakSet[Fence] = weakref.WeakSet()
+
+    def lose(self, reason: str) -> None:
+        if self.lost is None:
+            self.lost = reason
+            for fence in list(self.fences):
+                fence.cancel_holder(reason)
+
+
+def enter_run(run: Any) -> RunScope:
+    """Make the attempts started from here on (in this context) part of ``run``'s scope (one
+    per run: ``run`` is the supervisor's record of it)."""
+    scope = _scopes.get(run)
+    if scope is None:
+        scope = _scopes[run] = RunScope()
+    _scope.set(scope)
+    return scope
 
 
 class LeaseLostError(RuntimeError):
@@ -98,14 +134,28 @@ class Fence:
         self._valid_until = 0.0
         self._holder: asyncio.Task[Any] | None = None
         self._renewer: asyncio.Task[None] | None = None
+        self.scope = _scope.get()
+        if self.scope is not None:
+            self.scope.fences.add(self)
 
     async def acquire(self) -> None:
-        """Take the lease, waiting while another worker's is live; start renewing it."""
+        """Take the lease, waiting while another worker's lease runs out; start renewing it.
+        Gives up if that worker (in another process) shows it is alive, by renewing it."""
+        first_seen = None
         while True:
+            self._stop_if_run_lost()
             sent = time.monotonic()
             epoch = await _db(self.store.acquire, self.key, self.owner, self.ttl)
             if epoch is not None:
                 break
+            holder = await _db(self.store.holder, self.key)
+            if holder is not None and not holder[0].startswith(_PROCESS + "|"):
+                if first_seen is None:
+                    first_seen = holder
+                elif holder != first_seen:  # renewed, or taken by yet another worker
+                    self._lose(f"task attempt {self.key} is being run by another worker "
+                               f"({describe_owner(holder[0])}); this run is stale and stops")
+                    raise LeaseLostError(self.lost)
             await asyncio.sleep(ACQUIRE_POLL_S)
         self.epoch, self._valid_until = epoch, sent + TRUST * self.ttl
         self._holder = asyncio.current_task()
@@ -113,10 +163,15 @@ class Fence:
             self._renew_forever(), name=f"codelab-lease {self.key}")
         _remember(self)
 
-    async def check(self) -> None:
-        """Raise unless this worker certainly still holds the lease."""
+    def _stop_if_run_lost(self) -> None:
+        if self.scope is not None and self.scope.lost is not None and self.lost is None:
+            self.lost = self.scope.lost
         if self.lost is not None:
             raise LeaseLostError(self.lost)
+
+    async def check(self) -> None:
+        """Raise unless this worker certainly still holds the lease."""
+        self._stop_if_run_lost()
         if time.monotonic() < self._valid_until:
             return
         try:
@@ -143,15 +198,23 @@ class Fence:
             with contextlib.suppress(Exception):  # a hiccup: the trust runs out, checks fail
                 await self._renew()
 
-    def _lose(self) -> None:
+    def _lose(self, reason: str | None = None) -> None:
         if self.lost is not None:
             return
-        self.lost = (f"task attempt {self.key} was taken over by another worker (its lease "
-                     "expired while this one was paused or cut off); nothing more is run or "
-                     "recorded here")
+        self.lost = reason or (
+            f"task attempt {self.key} was taken over by another worker (its lease expired "
+            "while this one was paused or cut off); nothing more is run or recorded here")
+        self.cancel_holder(self.lost)
+        if self.scope is not None:
+            self.scope.lose(self.lost)
+
+    def cancel_holder(self, reason: str) -> None:
+        """Stop the attempt holding this lease (the run it belongs to is stale)."""
+        if self.lost is None:
+            self.lost = reason
         holder = self._holder
         if holder is not None and not holder.done() and holder is not asyncio.current_task():
-            holder.cancel(self.lost)
+            holder.cancel(reason)
 
     async def close(self) -> None:
         if self._renewer is not None:
@@ -211,6 +274,9 @@ async def check() -> None:
 async def confirm(keys: Iterable[str]) -> None:
     """Raise :class:`LeaseLostError` if any attempt in ``keys`` that this process ran was taken
     over since: its results must not be recorded. Attempts it did not run are skipped."""
+    scope = _scope.get()
+    if scope is not None and scope.lost is not None:
+        raise LeaseLostError(f"{scope.lost}; nothing was recorded here")
     fences = [f for key in keys if (f := _recent.pop(key, None)) is not None
               and f.epoch is not None]
     lost = [f.key for f in fences if f.lost is not None]
@@ -221,6 +287,8 @@ async def confirm(keys: Iterable[str]) -> None:
         held = await _db(group[0].store.holds, [(f.key, f.owner, f.epoch) for f in group])
         lost += [key for key, ok in held.items() if not ok and key not in lost]
     if lost:
+        if scope is not None:
+            scope.lose(f"task attempt {lost[0]} was taken over by another worker")
         raise LeaseLostError(
             f"{len(lost)} task attempt(s) of this run were taken over by another worker "
             f"({', '.join(sorted(lost))}); nothing was recorded here")

@@ -66,6 +66,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     context = session_context(state, runtime)
     project = await asyncio.to_thread(load_project, context)
     tasks = supervisor.run_tasks(runtime)
+    fencing.enter_run(tasks)  # one lost lease stops all of this run's attempts
     saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
     thread_id = config.get("configurable", {}).get("thread_id")
     settings = effective_settings(project.settings, context)  # the run's own limits win

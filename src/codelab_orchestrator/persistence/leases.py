@@ -55,6 +55,7 @@ _TAKE_FROM_DEAD = text("""
         expires_at = now() + make_interval(secs => :ttl), acquired_at = now()
     WHERE key = :key AND owner = :dead AND epoch = :epoch RETURNING epoch""")
 _HOLDERS = text("SELECT key, owner, epoch FROM task_leases WHERE key = ANY(:keys)")
+_HOLDER = text("SELECT owner, epoch, expires_at FROM task_leases WHERE key = :key")
 _SWEEP = text("DELETE FROM task_leases WHERE expires_at < now() - interval '1 day'")
 
 
@@ -95,6 +96,12 @@ class TaskLeases:
             rows = conn.execute(_HOLDERS, {"keys": list(wanted)}).all()
         current = {key: (owner, int(epoch)) for key, owner, epoch in rows}
         return {key: current.get(key) == grant for key, grant in wanted.items()}
+
+    def holder(self, key: str) -> tuple[str, int, object] | None:
+        """(owner, epoch, expires_at) of ``key``'s lease, if there is a row."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_HOLDER, {"key": key}).first()
+        return None if row is None else (row[0], int(row[1]), row[2])
 
     def release(self, key: str, owner: str, epoch: int) -> None:
         with self.engine.begin() as conn:
