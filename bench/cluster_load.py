@@ -8,7 +8,8 @@ latency; a run is classify, plan and five tasks (a, b; c after a; d after b; e a
 d) of two model calls each: 12 calls, 8 on the critical path. Runs are created alternately
 on each server; a run's latency is from its creation to its thread's final state (read
 from the thread, not a runs.wait body). Prints runs/s, p50/p90 latency, errors, and the
-servers' CPU seconds per run (user + system, from /proc).
+servers' CPU seconds per run (user + system of the server processes and their children,
+git included, from /proc).
 
 Takeover: on 2 servers, one 5-task plan is started, the server running it is killed with
 SIGKILL in the middle of the plan (during a model call of task c or d), and the time until

@@ -120,9 +120,10 @@ class Server:
         os.kill(self.pid, sig)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (from /proc)."""
+        """User + system CPU time of the server process so far, with its finished children's
+        (git, sandboxed commands), from /proc."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if not self.alive():
