@@ -48,7 +48,7 @@ def random_dag(rng: random.Random) -> tuple[list[dict], dict[str, float]]:
     tasks, durations = [], {}
     for i in range(n):
         deps = [f"t{j}" for j in range(i) if rng.random() < min(0.5, 2.0 / max(1, i))]
-        tasks.append({"id": f"t{i}", "description": f"task {i}", "agent": "coder", "dependencies": deps})
+        tasks.append({"id": f"t{i}", "description": f"task {i}", "agent": "ask", "dependencies": deps})
         durations[f"t{i}"] = math.exp(rng.gauss(math.log(0.3), 0.6))
     return tasks, durations
 

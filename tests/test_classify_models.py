@@ -16,7 +16,7 @@ HYBRID = {"routing_strategy": "hybrid", "routing_confidence_threshold": 1.0}
 
 
 @pytest.fixture
-def named_model(orchestrate):
+def named_model(orchestrate, monkeypatch):
     """Register the scripted model under another name (e.g. one naming a size)."""
     names: list[str] = []
 
@@ -24,6 +24,7 @@ def named_model(orchestrate):
         register_model(model_id, orchestrate.model)
         names.append(model_id)
         orchestrate.settings(model=model_id)
+        monkeypatch.delenv("CODELAB_MODEL")  # else the environment's model wins over the row
 
     yield name
     for model_id in names:

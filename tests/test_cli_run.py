@@ -119,7 +119,8 @@ def test_demo_runs_offline_shows_the_whole_flow_and_keeps_its_directory(tmp_path
     assert "built-in scripted model" in out
     assert "needs a plan" in out and "plan" in out
     assert "failed fix" in out and "retry fix" in out
-    assert "Done:" in out and "files changed: calc.py, tests/test_calc.py" in out
+    assert "Done:" in out and re.search(r"calc.py\s+│\s+modified\s+│\s+\+2", out)
+    assert re.search(r"tests/test_calc.py\s+│\s+added", out)
     assert '+        raise ValueError("cannot divide by zero")' in out
     # Kept, and said where; then the three commands for one's own project.
     assert f"The demo is kept in {target}" in out

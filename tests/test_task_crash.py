@@ -52,6 +52,7 @@ def test_sigkill_mid_task_repeats_no_answered_model_call(database_url, tmp_path,
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        assert list(workspace.iterdir()) == []  # killed mid-plan: nothing reached the user's tree
         before = [len(tool_results(b)) for b in server.requests if "ClassificationOutput" not in tool_names(b)]
         assert before == [0, 1, 2]
 

@@ -347,6 +347,7 @@ def test_a_dead_model_endpoint_ends_the_plan_at_once_with_the_url(run_in, monkey
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     monkeypatch.setenv("CODELAB_MODEL_MAX_RETRIES", "0")
     run_in.agent("coder", config={"model": "openai:gpt-test"})
+    monkeypatch.delenv("CODELAB_MODEL")  # else the environment's model wins over the row
     out = run_in.send("fix it")
     task = out["plan"].tasks[0]
     assert out["final"].status == "failed" and task.attempts == 1 and task.fatal

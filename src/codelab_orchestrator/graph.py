@@ -28,7 +28,7 @@ from codelab_orchestrator.state import CHECKPOINT_TYPES, InputState, State
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node("classify", node(classify), retry_policy=TRANSIENT_RETRY)
-builder.add_node("route", node(route_node.route))
+builder.add_node("route", async_node(route_node.route))
 builder.add_node("architect_plan", node(architect_plan_node.architect_plan), retry_policy=TRANSIENT_RETRY)
 builder.add_node("execute_task", async_node(execute_task), retry_policy=TRANSIENT_RETRY)
 builder.add_node("handle_failure", node(handle_failure_node.handle_failure), retry_policy=TRANSIENT_RETRY)

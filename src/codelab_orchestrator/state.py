@@ -51,6 +51,9 @@ class Classification(BaseModel):
     reasoning: str = ""
     method: Literal["llm", "local", "single_agent", "fallback"] = "llm"
     score: float | None = Field(default=None, description="Local router's probability, if used.")
+    looks_complex: bool = Field(
+        default=False, description="The router said one step, but the request's complexity "
+                                   "signals point to a plan (it is then not confident).")
 
 
 class Task(BaseModel):

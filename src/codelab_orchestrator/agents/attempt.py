@@ -32,9 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_stream_writer
+from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command
 
@@ -43,7 +44,7 @@ from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import render_task_prompt
 from ..state import Task
 from . import fencing
-from .outcome import TaskOutcome, outcome_of
+from .outcome import TaskOutcome, outcome_of, text_of
 from .results import cut, whole_result
 from .specialist import specialist_agent
 
@@ -152,17 +153,30 @@ async def _run(attempt: Attempt, saver: BaseCheckpointSaver | None,
         def forward(_: Any) -> None:
             return None
     values: dict[str, Any] = {}
-    async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
-                                           stream_mode=["custom", "values", "updates"],
-                                           durability="sync" if saver is not None else None,
-                                           control=control):
-        if mode == "custom" and isinstance(chunk, dict):
-            forward({**chunk, **attempt.tags})
-        elif mode == "values" and isinstance(chunk, dict):
-            values = chunk
-        elif mode == "updates" and isinstance(chunk, dict) and "__interrupt__" in chunk:
-            raise TaskInterruptedError(chunk["__interrupt__"][0].value)
+    try:
+        async for mode, chunk in agent.astream(payload, config, context=attempt.context(),
+                                               stream_mode=["custom", "values", "updates"],
+                                               durability="sync" if saver is not None else None,
+                                               control=control):
+            if mode == "custom" and isinstance(chunk, dict):
+                forward({**chunk, **attempt.tags})
+            elif mode == "values" and isinstance(chunk, dict):
+                values = chunk
+            elif mode == "updates" and isinstance(chunk, dict) and "__interrupt__" in chunk:
+                raise TaskInterruptedError(chunk["__interrupt__"][0].value)
+    except GraphDrained:
+        # Stopped at a step boundary. If the model had already given its final answer (only
+        # middleware bookkeeping was left), the attempt is done: that answer is paid for.
+        messages = values.get("messages") or []
+        if not _final_answer(messages):
+            raise
     return outcome_of(values.get("messages", []))
+
+
+def _final_answer(messages: list[Any]) -> bool:
+    last = messages[-1] if messages else None
+    return (isinstance(last, AIMessage) and not last.tool_calls
+            and not getattr(last, "invalid_tool_calls", None) and bool(text_of(last).strip()))
 
 
 async def _prompt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> str:

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse, hook_config
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ExtendedModelResponse
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from langchain_core.messages.tool import invalid_tool_call, tool_call
@@ -145,10 +145,13 @@ def tool_names_of(tools: Iterable[Any]) -> list[str]:
 class TextToolCallMiddleware(AgentMiddleware):
     """Recover text-form tool calls on every model call of a ``create_agent`` agent.
 
-    ``wrap_model_call`` rewrites the model's reply before the agent routes on
-    it; ``after_model`` answers a reply holding only invalid calls (unknown
-    tools, arguments that are not JSON) with error tool messages and sends the
-    model back to work, at most ``max_invalid_rounds`` times in a row.
+    The model's reply is rewritten before the agent routes on it. A reply holding
+    only invalid calls (unknown tools, arguments that are not JSON) is answered
+    with error tool messages and the model asked again, within the same model
+    step, at most ``max_invalid_rounds`` times in a row; the exchange is kept in
+    the conversation, in order, ahead of the reply that counts. All of it happens
+    in the wrapper (no after-model hook), so a model call costs one checkpointed
+    step of the attempt, not two.
     """
 
     def __init__(self, max_invalid_rounds: int = DEFAULT_MAX_INVALID_ROUNDS) -> None:
@@ -158,12 +161,24 @@ class TextToolCallMiddleware(AgentMiddleware):
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Any],
     ) -> ModelResponse | ExtendedModelResponse:
-        return self._recover(request, handler(request))
+        earlier: list[AnyMessage] = []
+        while True:
+            response = self._recover(request, handler(request))
+            retry = self._feedback(request, response, earlier)
+            if retry is None:
+                return self._with_earlier(response, earlier)
+            request = retry
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]],
     ) -> ModelResponse | ExtendedModelResponse:
-        return self._recover(request, await handler(request))
+        earlier: list[AnyMessage] = []
+        while True:
+            response = self._recover(request, await handler(request))
+            retry = self._feedback(request, response, earlier)
+            if retry is None:
+                return self._with_earlier(response, earlier)
+            request = retry
 
     def _recover(self, request: ModelRequest, response: Any) -> ModelResponse | ExtendedModelResponse:
         names = tool_names_of(request.tools)
@@ -178,13 +193,32 @@ class TextToolCallMiddleware(AgentMiddleware):
             return ExtendedModelResponse(model_response=fixed, command=response.command)
         return fixed
 
-    @hook_config(can_jump_to=["model"])
-    def after_model(self, state: Any, runtime: Any) -> dict[str, Any] | None:
-        return invalid_calls_feedback(state["messages"], self.max_invalid_rounds)
+    def _feedback(self, request: ModelRequest, response: Any,
+                  earlier: list[AnyMessage]) -> ModelRequest | None:
+        """The request to ask again with, when the reply holds only invalid calls."""
+        inner = response.model_response if isinstance(response, ExtendedModelResponse) else response
+        last = inner.result[-1] if inner.result else None
+        if not isinstance(last, AIMessage):
+            return None
+        answer = invalid_calls_feedback([*request.messages, last], self.max_invalid_rounds)
+        if answer is None:
+            return None
+        exchange = answer["messages"]
+        if not isinstance(exchange[0], AIMessage):
+            exchange = [last, *exchange]
+        earlier.extend(exchange)
+        return request.override(messages=[*request.messages, *exchange])
 
-    @hook_config(can_jump_to=["model"])
-    async def aafter_model(self, state: Any, runtime: Any) -> dict[str, Any] | None:
-        return invalid_calls_feedback(state["messages"], self.max_invalid_rounds)
+    @staticmethod
+    def _with_earlier(response: Any, earlier: list[AnyMessage]) -> Any:
+        if not earlier:
+            return response
+        inner = response.model_response if isinstance(response, ExtendedModelResponse) else response
+        merged = ModelResponse(result=[*earlier, *inner.result],
+                               structured_response=inner.structured_response)
+        if isinstance(response, ExtendedModelResponse):
+            return ExtendedModelResponse(model_response=merged, command=response.command)
+        return merged
 
 
 def invalid_calls_feedback(messages: Sequence[AnyMessage], max_rounds: int) -> dict[str, Any] | None:

@@ -130,9 +130,11 @@ def resume(
     no_apply: NoApplyOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Continue a session where it stopped (Ctrl-C, a crash, its budget), or answer what it
-    waits for (a plan's approval, a command's). `--budget N` raises the cap of a plan paused
-    at its budget. It works in the session's own workspace, whatever the current directory."""
+    """Continue a session where it stopped, or answer what it waits for.
+
+    It stopped: Ctrl-C, a crash, its budget (`--budget N` raises the cap). It waits: a plan's
+    approval, a command's. It works in the session's own workspace, whatever the current
+    directory."""
     if answer is not None and approval.parse_answer(answer) is None:
         approval.check_plan_file(Path(answer.strip()[1:]))  # readable JSON, before any work
     if (thread is None) == (not last):

@@ -75,7 +75,23 @@ class PlanTasks(PlanSpaceBase):
             with self.repo.lock:
                 self._update_refs([f"update {self.layout.result_ref(task_id, attempt)} {record.start}",
                                    f"update {self.layout.done_ref(task_id)} {record.start}"])
-        start = record.start
+        return self._view(record.start)
+
+    def shared_view(self, dependency_task_ids: Iterable[str] = ()) -> Path:
+        """The shared read-only checkout of the base merged with these tasks' integrated results,
+        recording nothing about the reader (cheaper than :meth:`read_only_view`: with no
+        dependencies, no git process runs once the base's checkout exists). For readers whose
+        own dependents need no record of them: pass writing tasks only, as readers change
+        nothing."""
+        deps = list(dict.fromkeys(dependency_task_ids))
+        if deps:
+            with self.repo.lock:
+                start, _ = self._merged_dependencies("(a reader)", deps)
+        else:
+            start = self.record.base
+        return self._view(start)
+
+    def _view(self, start: str) -> Path:
         path = self.layout.view(start)
         with FileLock(self.layout.view_lock(start)):
             marker = self.layout.view_marker(start)

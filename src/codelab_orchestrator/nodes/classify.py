@@ -37,6 +37,7 @@ from ..prompts.classify import HISTORY_TEMPLATE, classify_prompt
 from ..roles import ROUTABLE_ROLES
 from ..router import default_router
 from ..state import Classification, Plan, State, Task, now
+from . import spaces
 from .common import last_request, message_text, plan_summary, session_context, session_info
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def classify(state: State, runtime: Runtime[Context], config: RunnableConfig) ->
         if plan.active:
             reason = "superseded by a new request"
             stop_running(plan, reason)
-            emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason)
+            kept = spaces.close_superseded(plan)
+            emit("plan_completed", plan_id=plan.id, status="cancelled", reason=reason,
+                 branch=kept.branch if kept else None)
         update["plan"] = None
     return {**update, "classification": classification}
 
@@ -117,6 +120,8 @@ def decide(text: str, state: State, project: Project,
     # The router's model loads on first use: with `llm` routing and a working model, never.
     if settings.routing_strategy == "local":
         return default_router().classify(text), None
+    # Asymmetric fast path: the router's score is capped when it says "atomic" for a request
+    # that looks like several steps, so those reach the LLM.
     local = default_router().classify(text) if settings.routing_strategy == "hybrid" else None
     if local is not None:
         if (local.score or 0.0) >= settings.routing_confidence_threshold:
@@ -128,12 +133,12 @@ def decide(text: str, state: State, project: Project,
     try:
         model = orchestrator_model(project)
     except ModelConfigurationError:
-        return default_router().classify(text), None  # no model configured: the router decides alone
+        return alone(default_router().classify(text)), None  # no model configured: the router decides
     try:
         answer = classify_with_llm(model, text, state, project, plan_view)
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the router
         log.warning("LLM classification failed, using the local router: %s", exc)
-        fallback = local or default_router().classify(text)
+        fallback = alone(local or default_router().classify(text))
         failure = f"LLM failed ({type(exc).__name__}: {str(exc)[:200]})"
         return fallback.model_copy(update={
             "method": "fallback", "reasoning": f"{failure}; {fallback.reasoning}"}), (
@@ -161,7 +166,17 @@ def weak_answer(answer: Structured[ClassificationOutput]) -> str | None:
 
 
 def _router_instead(local: Classification, note: str) -> Classification:
-    return local.model_copy(update={"reasoning": f"{note}; {local.reasoning}".strip("; ")})
+    return alone(local).model_copy(update={"reasoning": f"{note}; {local.reasoning}".strip("; ")})
+
+
+def alone(local: Classification) -> Classification:
+    """The router's verdict when it decides without a model: a request it called one step but
+    whose complexity signals point to a plan gets a plan. The errors are not equal: a complex
+    request run as one task gives a shallow answer; an atomic one planned costs one call."""
+    if local.is_atomic and local.looks_complex:
+        return local.model_copy(update={
+            "is_atomic": False, "reasoning": f"planned: it looks like several steps; {local.reasoning}"})
+    return local
 
 
 def orchestrator_model(project: Project) -> BaseChatModel:

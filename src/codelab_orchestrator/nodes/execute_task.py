@@ -76,6 +76,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     active: dict[str, Task] = {}
 
     space = None
+    writers = frozenset(t.id for t in plan.tasks if (a := project.agent_for(t.agent)) is not None
+                        and spaces.writes(a))
 
     async def start(task: Task, resume: Any = None, **event: Any) -> None:
         nonlocal space
@@ -92,7 +94,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             space = space or await spaces.plan_space(
                 plan, context, thread_id, max(4, settings.max_parallel_agents))
             tasks.start(attempt.key, _work(attempt, plan, space, saver,
-                                           budget.control(runtime.control)))
+                                           budget.control(runtime.control), writers))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
@@ -177,7 +179,7 @@ def _attempt(plan: Plan, task: Task, project: Project, context: Context,
 
 
 async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
-                control: Any) -> TaskOutcome:
+                control: Any, writers: frozenset[str]) -> TaskOutcome:
     """One attempt in its own directory: a worktree for a writing agent (committed and merged
     into the plan when it succeeds, thrown away when it fails), a shared read-only view for
     the others. A stopped or waiting attempt keeps its worktree: it continues there."""
@@ -186,7 +188,7 @@ async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
     # it (paused or cut off while another took the task over) neither merges nor discards.
     async with fencing.hold(attempt.thread_id) if saver is not None else contextlib.nullcontext():
         try:
-            directory = await spaces.task_directory(space, attempt.task, plan, writing)
+            directory = await spaces.task_directory(space, attempt.task, plan, writing, writers)
             outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver,
                                                  control), attempt.settings.task_timeout_s)
             if writing:

@@ -9,6 +9,8 @@ budget waits here for a higher cap (:mod:`.budget`).
 
 from __future__ import annotations
 
+import asyncio
+
 from langgraph.runtime import Runtime
 
 from ..context import Context
@@ -19,7 +21,9 @@ from .budget import await_budget
 from .common import last_request, session_context
 
 
-def route(state: State, runtime: Runtime[Context]) -> dict:
+async def route(state: State, runtime: Runtime[Context]) -> dict:
+    """Runs on the event loop (no thread hop: it is on every task's path); the one database
+    read, for a new atomic request, goes to a thread."""
     plan = state.plan
     if plan is None:
         classification = state.classification
@@ -28,7 +32,7 @@ def route(state: State, runtime: Runtime[Context]) -> dict:
         task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
         context = session_context(state, runtime)
         # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
-        approval = load_project(context).settings.require_approval
+        approval = (await asyncio.to_thread(load_project, context)).settings.require_approval
         plan = Plan(goal=task.description, status="draft" if approval else "running", tasks=[task],
                     notes=[f"atomic request for {task.agent} ({classification.method})"])
         emit("plan_created", plan_id=plan.id, agent=task.agent, tasks=1, atomic=True)

@@ -71,13 +71,17 @@ def conflict_source(task: Task, plan: Plan) -> str | None:
     return None
 
 
-async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool) -> str:
-    """The directory the attempt's tools work in."""
+async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool,
+                         writers: frozenset[str]) -> str:
+    """The directory the attempt's tools work in: the base merged with what the task's writing
+    dependencies produced (``writers``: the plan's tasks whose agents can write; readers
+    change nothing, so they leave no result to merge)."""
+    deps = [d for d in task.dependencies if d in writers]
     if writing:
-        path = await shielded(space.task_worktree, task.id, task.attempts, task.dependencies,
+        path = await shielded(space.task_worktree, task.id, task.attempts, deps,
                               resolve_conflict_of=conflict_source(task, plan))
     else:
-        path = await shielded(space.read_only_view, task.id, task.attempts, task.dependencies)
+        path = await shielded(space.shared_view, deps)
     return str(path)
 
 
@@ -95,6 +99,17 @@ async def discard(space: PlanSpace, task: Task) -> None:
     """Failed or cancelled work: never merged, its worktree removed."""
     with contextlib.suppress(GitSpaceError):  # nothing was prepared for it
         await shielded(space.discard, task.id, task.attempts)
+
+
+def close_superseded(plan: Plan) -> ApplyResult | None:
+    """A plan a new request replaced: its worktrees go, what it integrated stays on a branch
+    (never applied). Synchronous: called from a node body running in a thread."""
+    space = _open.pop(plan.id, None)
+    try:
+        space = space or PlanSpace.load(data_dir(), plan.id)
+        return space.finish(apply=False)
+    except GitSpaceError:
+        return None  # it never started a task
 
 
 async def finish(plan: Plan, apply: bool) -> ApplyResult | None:
