@@ -46,10 +46,11 @@ def serve(
         help="--cluster: the runtime's PostgreSQL connections per process (and as many "
              "again when busy).")] = cluster_mod.DEFAULT_PG_POOL,
 ) -> None:
-    """Serve the graph over HTTP (and LangGraph Studio) with `langgraph dev`, or with --cluster
-    as one server of a cluster.
+    """Serve over HTTP with `langgraph dev`, or as a cluster server (--cluster).
 
-    Bearer-token auth; analytics, version check and tracing off. Stops if the port is taken."""
+    The graph, for clients and LangGraph Studio; with --cluster one process of a cluster on
+    PostgreSQL + Redis. Bearer-token auth; analytics, version check and tracing off. Stops
+    if the port is taken."""
     from ..server.origins import OriginConfigError, allowed_origins  # noqa: PLC0415
     from ..server.roots import ROOTS_ENV  # noqa: PLC0415
 
