@@ -50,9 +50,11 @@ async def one_run(client, context: dict) -> tuple[float, str | None]:
     start = time.perf_counter()
     try:
         thread = await client.threads.create()
-        result = await client.runs.wait(thread["thread_id"], "orchestrator", context=context,
-                                        input={"messages": [{"role": "user", "content": "go"}]})
-        status = (result.get("final") or {}).get("status") if isinstance(result, dict) else None
+        await client.runs.wait(thread["thread_id"], "orchestrator", context=context,
+                               input={"messages": [{"role": "user", "content": "go"}]})
+        # The thread's state, not the runs.wait body (which can lack the final state).
+        values = (await client.threads.get_state(thread["thread_id"]))["values"]
+        status = (values.get("final") or {}).get("status") if isinstance(values, dict) else None
         error = None if status == "completed" else f"final status {status!r}"
     except Exception as exc:  # noqa: BLE001 - counted and reported
         error = f"{type(exc).__name__}: {exc}"

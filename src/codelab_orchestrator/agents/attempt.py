@@ -43,6 +43,7 @@ from ..context import TaskContext
 from ..persistence import AgentRecord, OrchestratorConfig
 from ..prompts.specialist import render_task_prompt
 from ..state import Task
+from . import fencing
 from .outcome import TaskOutcome, outcome_of, text_of
 from .results import cut, whole_result
 from .specialist import specialist_agent
@@ -111,7 +112,18 @@ async def run_attempt(attempt: Attempt, saver: BaseCheckpointSaver | None,
     """Run (or continue, or read back) ``attempt``; raise to report its failure.
 
     ``control`` is the session run's: a drain requested there stops the attempt at its next
-    step boundary too (before another model or tool call starts), checkpointed."""
+    step boundary too (before another model or tool call starts), checkpointed. A durable
+    attempt holds its lease meanwhile (:mod:`.fencing`; PostgreSQL only): it waits for a
+    previous holder's lease to expire, and stops with ``LeaseLostError`` if another worker
+    takes it over."""
+    if saver is None:
+        return await _run(attempt, saver, control)
+    async with fencing.hold(attempt.thread_id):
+        return await _run(attempt, saver, control)
+
+
+async def _run(attempt: Attempt, saver: BaseCheckpointSaver | None,
+               control: RunControl | None) -> TaskOutcome:
     agent = specialist_agent(attempt.agent, attempt.settings)
     if saver is not None:
         agent = agent.copy(update={"checkpointer": saver})

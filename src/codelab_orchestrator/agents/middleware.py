@@ -9,6 +9,9 @@
   cannot fill the context (and redacts secret values, error messages included).
 - :class:`RedactSecrets` takes secret values out of the model's own replies.
 - :class:`ModelCallLimit` stops a task that keeps calling the model.
+- :class:`LeaseFence` stops a task whose lease was taken over by another worker
+  (see :mod:`.fencing`), before its next model call or tool call, and discards
+  the answer of a call that was in flight when the lease was lost.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from langgraph.types import Command
 
 from ..events import emit
 from ..tools.redaction import redact
+from . import fencing
 
 ARG_PREVIEW_CHARS = 200
 
@@ -83,6 +87,30 @@ class ModelCallLimit(AgentMiddleware):
                 f"stopped after {made} model calls without a final answer "
                 f"(max_model_calls_per_task={self.limit})")
         return await handler(request)
+
+
+class LeaseFence(AgentMiddleware):
+    """No model call or tool call without the attempt's lease, and no answer kept from a call
+    that outlived it: checked before the call and again before its result goes on (to the
+    checkpoint, the next step). The check is local while the lease was renewed recently,
+    one database round trip otherwise. A no-op when there are no leases (SQLite)."""
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        await fencing.check()
+        response = await handler(request)
+        await fencing.check()
+        return response
+
+    async def awrap_tool_call(
+        self, request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        await fencing.check()
+        result = await handler(request)
+        await fencing.check()
+        return result
 
 
 class RedactSecrets(AgentMiddleware):

@@ -36,7 +36,7 @@ from ..state import fold_messages
 from ..tools import tools_for
 from . import tracing
 from .budget import BudgetGuard
-from .middleware import ActivityEvents, ModelCallLimit, RedactSecrets, ToolOutputCap
+from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
 from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
@@ -71,7 +71,8 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
         tools_for(config.tools),
         system_prompt=system_prompt_for(agent.role.value, config.system_prompt, tools=config.tools),
         middleware=[
-            BudgetGuard(),  # outermost: a refused call is not announced, made or counted
+            LeaseFence(),  # outermost: nothing runs, and nothing is kept, without the lease
+            BudgetGuard(),  # then: a refused call is not announced, made or counted
             ActivityEvents(),
             RedactSecrets(),
             ModelCallLimit(settings.max_model_calls_per_task),

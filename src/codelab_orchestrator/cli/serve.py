@@ -1,4 +1,5 @@
-"""``codelab serve`` (langgraph dev, offline-safe, authenticated) and ``codelab graph`` (Mermaid)."""
+"""``codelab serve`` (langgraph dev, or with ``--cluster`` one server of a cluster on PostgreSQL +
+Redis; offline-safe, authenticated) and ``codelab graph`` (Mermaid)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from ..persistence.settings import data_dir
+from . import cluster as cluster_mod
 from .common import err_console, fail
 
 QUIET_ENV = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true",
@@ -31,27 +33,54 @@ def serve(
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Serve WITHOUT authentication: any local "
                                           "process may act as any user. Local development only.")] = False,
     reload: Annotated[bool, typer.Option(help="Reload on code changes.")] = False,
+    cluster: Annotated[bool, typer.Option(
+        "--cluster", help="Serve as one process of a cluster: threads, runs and checkpoints in "
+                          "PostgreSQL (DATABASE_URL), queue and streams in Redis (REDIS_URL). "
+                          "Needs the [cluster] extra in its own virtual environment.")] = False,
+    jobs: Annotated[int, typer.Option(help="--cluster: runs this process executes at once.")
+                    ] = cluster_mod.DEFAULT_JOBS,
+    heartbeat: Annotated[float, typer.Option(
+        help="--cluster: seconds between a run's heartbeats; a server silent for 2-4 "
+             "heartbeats has its runs taken over.")] = cluster_mod.DEFAULT_HEARTBEAT_S,
+    pg_pool_size: Annotated[int, typer.Option(
+        help="--cluster: the runtime's PostgreSQL connections per process (and as many "
+             "again when busy).")] = cluster_mod.DEFAULT_PG_POOL,
 ) -> None:
-    """Serve the graph over HTTP (and LangGraph Studio) with `langgraph dev`.
+    """Serve over HTTP with `langgraph dev`, or as a cluster server (--cluster).
 
-    Bearer-token auth; analytics, version check and tracing off. Stops if the port is taken."""
+    The graph, for clients and LangGraph Studio; with --cluster one process of a cluster on
+    PostgreSQL + Redis. Bearer-token auth; analytics, version check and tracing off. Stops
+    if the port is taken."""
     from ..server.origins import OriginConfigError, allowed_origins  # noqa: PLC0415
     from ..server.roots import ROOTS_ENV  # noqa: PLC0415
 
     problem = port_problem(host, port)
     if problem:
         fail(problem)
-    langgraph = shutil.which("langgraph") or str(Path(sys.executable).with_name("langgraph"))
-    if not Path(langgraph).exists():
-        fail("`langgraph` is not installed: pip install 'langgraph-cli[inmem]'")
+    env = {**os.environ, **QUIET_ENV}
+    if cluster:
+        try:
+            env.update(cluster_mod.cluster_env(os.environ, heartbeat_s=heartbeat, jobs=jobs,
+                                               pg_pool=pg_pool_size))
+        except cluster_mod.ClusterConfigError as exc:
+            fail(str(exc))
+        server = cluster_mod.find_langhost(sys.executable)
+        if server is None:
+            fail(f"`langhost` is not installed here: {cluster_mod.INSTALL_HINT}")
+        if reload:
+            fail("--reload cannot be used with --cluster")
+    else:
+        server = shutil.which("langgraph") or str(Path(sys.executable).with_name("langgraph"))
+        if not Path(server).exists():
+            fail("`langgraph` is not installed: pip install 'langgraph-cli[inmem]'")
     try:
         allowed_origins()
     except OriginConfigError as exc:
         fail(str(exc))
-    env = {**os.environ, **QUIET_ENV}
     if workspace_root:
         env[ROOTS_ENV] = os.pathsep.join(str(p.expanduser().resolve()) for p in workspace_root)
     config_path = config or (Path("langgraph.json") if Path("langgraph.json").exists() else _package_config())
+    base = config_path.resolve().parent  # relative paths in the config are relative to it
     try:
         settings = json.loads(config_path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -69,10 +98,30 @@ def serve(
     if not env.get(ROOTS_ENV, "").strip():
         err_console.print(f"[yellow]note:[/yellow] no workspace roots ({ROOTS_ENV} or --workspace-root): "
                           "every run will be refused until one is configured.", highlight=False)
-    args = [langgraph, "dev", "--no-browser", "--host", host, "--port", str(port), "--config", str(config_path)]
+    if cluster:
+        config_path = _write_config(cluster_mod.absolute_config(settings, base),
+                                    f"langgraph.cluster-{port}.json")
+        args = cluster_mod.langhost_args(server, config_path, host=host, port=port)
+        try:
+            cluster_mod.migrate_runtime(env["DATABASE_URI"])
+        except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+            fail(f"cannot prepare the cluster's database {_redacted_url(env['DATABASE_URI'])}: "
+                 f"{str(exc).splitlines()[0][:300]}")
+        err_console.print(f"cluster server on {host}:{port}: database "
+                          f"{_redacted_url(env['DATABASE_URI'])}, redis {_redacted_url(env['REDIS_URI'])}, "
+                          f"heartbeat {env['LG_BG_JOB_HEARTBEAT']} s, {jobs} runs at once",
+                          highlight=False)
+        os.execve(server, args, env)
+    args = [server, "dev", "--no-browser", "--host", host, "--port", str(port), "--config", str(config_path)]
     if not reload:
         args.append("--no-reload")
-    os.execve(langgraph, args, env)
+    os.execve(server, args, env)
+
+
+def _redacted_url(url: str) -> str:
+    """``scheme://host:port/db`` without the user and password."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
 
 
 def _hint_tokens() -> None:

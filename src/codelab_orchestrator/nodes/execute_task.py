@@ -24,6 +24,7 @@ step boundary, resumable. A cancelled run cancels them too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -34,7 +35,14 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from .. import supervisor
-from ..agents import Attempt, TaskInterruptedError, TaskOutcome, attempt_thread_id, run_attempt
+from ..agents import (
+    Attempt,
+    TaskInterruptedError,
+    TaskOutcome,
+    attempt_thread_id,
+    fencing,
+    run_attempt,
+)
 from ..budget.ledger import PlanBudgetReached
 from ..budget.plan import PlanBudget, effective_settings
 from ..context import Context
@@ -58,6 +66,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     context = session_context(state, runtime)
     project = await asyncio.to_thread(load_project, context)
     tasks = supervisor.run_tasks(runtime)
+    fencing.enter_run(tasks)  # one lost lease stops all of this run's attempts
     saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
     thread_id = config.get("configurable", {}).get("thread_id")
     settings = effective_settings(project.settings, context)  # the run's own limits win
@@ -118,18 +127,24 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     def stop_now() -> str | None:  # a drain (Ctrl-C, shutdown): cancel what runs
         return supervisor.stop_requested(runtime)
 
+    cancelled: list[str] = []
     async with supervisor.active(runtime):
         finished, stop = await tasks.wait_first(active, lambda: stop_now() or budget.stop_reason())
         if budget.stop_reason() and not stop_now():  # the running attempts stop by themselves
             await let_running_finish(tasks, active, finished, stop_now)
         stop = stop_now() or budget.stop_reason()  # the run ends (or the plan pauses) at this step
         if stop:
-            for key in await tasks.cancel(k for k in active if k not in finished):
-                task = active[key]
-                changed[task.id] = budget.settle(task.model_copy(update={
-                    "status": "cancelled", "error": f"stopped: {stop}"}))
-                emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
-                     attempt=task.attempts, reason=stop)
+            cancelled = await tasks.cancel(k for k in active if k not in finished)
+    # Fencing: a worker whose attempt was taken over by another (it was paused or cut off
+    # past its lease) records nothing: LeaseLostError fails this node, no checkpoint is written.
+    await fencing.confirm(attempt_thread_id(thread_id, plan.id, active[key].id, active[key].attempts)
+                          for key in [*finished, *cancelled])
+    for key in cancelled:
+        task = active[key]
+        changed[task.id] = budget.settle(task.model_copy(update={
+            "status": "cancelled", "error": f"stopped: {stop}"}))
+        emit("task_cancelled", plan_id=plan.id, task_id=task.id, agent=task.agent,
+             attempt=task.attempts, reason=stop)
     for key, future in finished.items():
         done = _finish(active[key], future)
         outcome = future.result() if done.status == "done" else None
@@ -169,19 +184,25 @@ async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
     into the plan when it succeeds, thrown away when it fails), a shared read-only view for
     the others. A stopped or waiting attempt keeps its worktree: it continues there."""
     writing = spaces.writes(attempt.agent)
-    try:
-        directory = await spaces.task_directory(space, attempt.task, plan, writing, writers)
-        outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver, control),
-                                 attempt.settings.task_timeout_s)
-        if writing:
-            await spaces.integrate(space, attempt.task, attempt.agent.name, outcome.result)
-        return outcome
-    except (GraphDrained, PlanBudgetReached, TaskInterruptedError, spaces.MergeConflictError):
-        raise  # resumable, or kept for whoever resolves the conflict
-    except Exception:
-        if writing:
-            await spaces.discard(space, attempt.task)
-        raise
+    # The attempt's lease covers its worktree too (see agents/fencing.py): a worker that lost
+    # it (paused or cut off while another took the task over) neither merges nor discards.
+    async with fencing.hold(attempt.thread_id) if saver is not None else contextlib.nullcontext():
+        try:
+            directory = await spaces.task_directory(space, attempt.task, plan, writing, writers)
+            outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver,
+                                                 control), attempt.settings.task_timeout_s)
+            if writing:
+                await fencing.check()
+                await spaces.integrate(space, attempt.task, attempt.agent.name, outcome.result)
+            return outcome
+        except (GraphDrained, PlanBudgetReached, TaskInterruptedError, spaces.MergeConflictError,
+                fencing.LeaseLostError):
+            raise  # resumable, kept for whoever resolves the conflict, or no longer ours
+        except Exception:
+            if writing:
+                await fencing.check()
+                await spaces.discard(space, attempt.task)
+            raise
 
 
 async def _bounded(work: Any, timeout_s: float | None) -> TaskOutcome:

@@ -20,6 +20,7 @@ from .errors import connect_timeout, unavailable
 from .settings import database_url, is_postgres, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+POOL_SIZE_ENV = "CODELAB_PG_POOL_SIZE"  # PostgreSQL connections kept per process (x3 when busy)
 WRITE = {"codelab_write": True}  # execution option: this transaction will write
 
 _engines: dict[str, Engine] = {}
@@ -31,10 +32,12 @@ def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the SQLite pragmas applied on every connection."""
     if is_postgres(url):
         # No pre-ping: it costs a round trip per query; a dropped connection surfaces as an
-        # OperationalError, which the graph nodes retry (TRANSIENT_RETRY).
+        # OperationalError, which the graph nodes retry (TRANSIENT_RETRY). The pool's size is
+        # settable because several server processes share one server's connection limit.
         # connect_timeout: an unreachable server fails in seconds (libpq's minimum is 2 s).
         timeout = max(2, math.ceil(connect_timeout()))
-        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800,
+        size = int(os.environ.get(POOL_SIZE_ENV) or 10)
+        return create_engine(url, pool_size=size, max_overflow=2 * size, pool_recycle=1800,
                              connect_args={"connect_timeout": timeout})
     path = sqlite_path(url)
     if path is not None:

@@ -29,8 +29,11 @@ from typing import Any
 from langgraph_sdk import Auth
 
 from codelab_orchestrator.persistence.tokens import TokenIdentity, TokenRepository
+from codelab_orchestrator.server import runtime_pg
 from codelab_orchestrator.server.origins import allowed_origins, origin_allowed, refusal
 from codelab_orchestrator.server.roots import WorkspaceNotAllowed, check_workspace
+
+runtime_pg.install()  # `codelab serve --cluster` (also done by the http app); no-op otherwise
 
 auth = Auth()
 _tokens = TokenRepository()

@@ -18,7 +18,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from codelab_orchestrator.server import runtime_pg
 from codelab_orchestrator.server.origins import allowed_origins, origin_allowed, refusal
+
+runtime_pg.install()  # `codelab serve --cluster`: see the module; a no-op under langgraph dev
 
 ALLOW_HEADERS = ["authorization", "content-type", "x-api-key", "last-event-id"]
 EXPOSE_HEADERS = ["x-pagination-total", "x-pagination-next", "content-location"]
@@ -33,6 +36,13 @@ class OriginGuard:
                                    allow_private_network=True, expose_headers=EXPOSE_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and hasattr(scope.get("app"), "router"):
+            # Straight to the router, which runs the server's lifespan: with a custom app,
+            # LangGraph API puts a middleware in between that asks for the store, and the
+            # PostgreSQL runtime (`codelab serve --cluster`) creates the store in that very
+            # lifespan, so the server would start without its runtime.
+            await scope["app"].router(scope, receive, send)
+            return
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return

@@ -5,5 +5,5 @@ current with one query on :data:`VERSION_TABLE`, without importing Alembic (a te
 keeps it equal to Alembic's own head).
 """
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 VERSION_TABLE = "codelab_alembic_version"  # not Alembic's default: see env.py
