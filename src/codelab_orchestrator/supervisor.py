@@ -32,6 +32,7 @@ ORPHAN_GRACE_S = 1.0  # no node of the run active this long: the run is over
 COLLECT_WINDOW_S = 0.003  # attempts finishing this close together come back in one step
 STOP_POLL_S = 0.05  # how often a waiting execute_task checks for a stop request
 CANCEL_WAIT_S = 5.0  # an attempt gets this long to unwind after cancel()
+PROJECT_FRESH_S = 2.0  # agent rows read by a step are reused by the run's next steps this long
 
 _runs: dict[int, RunTasks] = {}
 
@@ -45,6 +46,7 @@ class RunTasks:
         self.tasks: dict[str, asyncio.Task[Any]] = {}
         self.active = 0
         self.last_active = time.monotonic()
+        self._project: tuple[float, Any] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         # plan id -> budget.ledger.PlanLedger: the plan's spend, shared live by its attempts
         self.ledgers: dict[str, Any] = {}
@@ -96,6 +98,16 @@ class RunTasks:
                     task.exception()
         self._forget_if_idle()
         return chosen
+
+    def recent_project(self) -> Any:
+        """The project this run loaded less than :data:`PROJECT_FRESH_S` ago, else None: one
+        read of the agents table serves a burst of steps (it is on every task's path)."""
+        if self._project is not None and time.monotonic() - self._project[0] < PROJECT_FRESH_S:
+            return self._project[1]
+        return None
+
+    def keep_project(self, project: Any) -> None:
+        self._project = (time.monotonic(), project)
 
     async def _watch(self) -> None:
         while self.tasks:

@@ -64,8 +64,9 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     plan = state.plan
     assert plan is not None, "execute_task needs a plan"
     context = session_context(state, runtime)
-    project = await asyncio.to_thread(load_project, context)
     tasks = supervisor.run_tasks(runtime)
+    project = tasks.recent_project() or await asyncio.to_thread(load_project, context)
+    tasks.keep_project(project)
     fencing.enter_run(tasks)  # one lost lease stops all of this run's attempts
     saver = config.get("configurable", {}).get(CONFIG_KEY_CHECKPOINTER)
     thread_id = config.get("configurable", {}).get("thread_id")
