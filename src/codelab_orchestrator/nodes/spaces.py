@@ -24,6 +24,7 @@ from ..tools import WRITING_TOOLS
 
 T = TypeVar("T")
 _open: dict[str, PlanSpace] = {}  # plan id -> its space, opened once per process
+_views: dict[tuple[str, tuple[str, ...]], str] = {}  # (plan, writing deps) -> shared checkout
 
 
 class MergeConflictError(RuntimeError):
@@ -80,9 +81,11 @@ async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool
     if writing:
         path = await shielded(space.task_worktree, task.id, task.attempts, deps,
                               resolve_conflict_of=conflict_source(task, plan))
-    else:
-        path = await shielded(space.shared_view, deps)
-    return str(path)
+        return str(path)
+    key = (space.plan_id, tuple(sorted(deps)))  # readers of the same inputs share one view
+    if key not in _views:
+        _views[key] = str(await shielded(space.shared_view, deps))
+    return _views[key]
 
 
 async def integrate(space: PlanSpace, task: Task, agent: str, summary: str) -> None:
@@ -105,6 +108,8 @@ def close_superseded(plan: Plan) -> ApplyResult | None:
     """A plan a new request replaced: its worktrees go, what it integrated stays on a branch
     (never applied). Synchronous: called from a node body running in a thread."""
     space = _open.pop(plan.id, None)
+    for key in [k for k in _views if k[0] == plan.id]:
+        del _views[key]
     try:
         space = space or PlanSpace.load(data_dir(), plan.id)
         return space.finish(apply=False)
@@ -115,6 +120,8 @@ def close_superseded(plan: Plan) -> ApplyResult | None:
 async def finish(plan: Plan, apply: bool) -> ApplyResult | None:
     """Deliver the plan's integrated result: applied to the workspace, or kept on a branch."""
     space = _open.pop(plan.id, None)
+    for key in [k for k in _views if k[0] == plan.id]:
+        del _views[key]
     if space is None:
         try:
             space = await shielded(lambda: PlanSpace.load(data_dir(), plan.id))
