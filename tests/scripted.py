@@ -56,6 +56,23 @@ class Script:
         return reply(request) if callable(reply) else reply
 
 
+def writing(answer: Callable[[ScriptedRequest], Any] | None = None) -> Callable[[ScriptedRequest], Any]:
+    """A task script that first writes ``<task>.txt`` (a real change, so a coder task passes its
+    checks), then answers with ``answer`` (default: ``result of <task>``)."""
+    from langchain_core.messages import AIMessage, ToolMessage  # noqa: PLC0415
+
+    def run(request: ScriptedRequest) -> Any:
+        task = task_id_of(request)
+        if "write_file" in request.tools and not any(
+                isinstance(m, ToolMessage) for m in request.messages):
+            return AIMessage(content="", tool_calls=[{
+                "name": "write_file", "id": f"call-{task}-{time.monotonic_ns()}",
+                "args": {"path": f"{task}.txt", "content": f"work of {task}\n"}}])
+        return answer(request) if answer is not None else f"result of {task}"
+
+    return run
+
+
 def install(script: Script) -> ScriptedChatModel:
     model = ScriptedChatModel(script=script)
     register_model(MODEL_NAME, model)

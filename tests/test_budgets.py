@@ -32,7 +32,7 @@ def steps(request) -> int:
 
 
 def looping(calls: dict[str, int], *, tokens_in=1000, tokens_out=100, delay=0.0, log=None):
-    """Task script: ``calls[task] - 1`` list_files calls, then an answer; every call
+    """Task script: ``calls[task] - 1`` write_file calls, then an answer; every call
     ``tokens_in``/``tokens_out`` tokens. ``log`` gets (task, step) of every answered call."""
 
     async def run(request):
@@ -43,7 +43,10 @@ def looping(calls: dict[str, int], *, tokens_in=1000, tokens_out=100, delay=0.0,
             log.append((task, step))
         if step + 1 >= calls.get(task, 1):
             return reply(f"done {task}", tokens_in=tokens_in, tokens_out=tokens_out)
-        return reply(tokens_in=tokens_in, tokens_out=tokens_out, tool="list_files")
+        written = reply(tokens_in=tokens_in, tokens_out=tokens_out, tool="write_file",
+                        path=f"{task}.{step}.txt")
+        written.tool_calls[0]["args"]["content"] = "x"  # a change: the task's check passes
+        return written
 
     return run
 

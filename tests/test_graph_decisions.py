@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage
 
-from tests.scripted import Script, plan
+from tests.scripted import Script, plan, writing
 
 COMPLEX = {"agent": "architect", "is_atomic": False, "confidence": "high"}
 
@@ -89,11 +89,14 @@ def test_random_plans_are_validated_never_run_as_is(orchestrate, tasks):
 
 def test_invalid_plan_is_reasked_once_then_falls_back(orchestrate):
     cyclic = plan(("a", "coder", ["b"]), ("b", "coder", ["a"]))
-    script = orchestrate.use(Script(classification=COMPLEX, plans=[cyclic]))
+    script = orchestrate.use(Script(classification=COMPLEX, plans=[cyclic], task=writing()))
     out = orchestrate.send("build a thing")
     assert script.counts["plan"] == 2
     assert [t.id for t in out["plan"].tasks] == ["t1"]
-    assert out["plan"].tasks[0].agent == "architect"
+    # classified for the read-only architect, the request runs as one task for an agent that
+    # can write, with an atomic request's checks
+    assert out["plan"].tasks[0].agent == "coder" and out["plan"].tasks[0].atomic
+    assert out["final"].status == "completed" and out["plan"].tasks[0].verified
     assert any("dependency cycle" in n for n in out["plan"].notes)
     fixed = plan(("a", "coder"), ("b", "coder", ["a"]))
     script = orchestrate.use(Script(classification=COMPLEX, plans=[cyclic, fixed]))

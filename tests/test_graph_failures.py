@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.scripted import Script, plan, task_id_of
+from tests.scripted import Script, plan, task_id_of, writing
 
 COMPLEX = {"agent": "architect", "is_atomic": False, "confidence": "high"}
 
@@ -26,7 +26,7 @@ def failing(fail: dict[str, int], calls: Counter | None = None):
 
 def test_retry_then_success(orchestrate):
     calls = Counter()
-    orchestrate.use(Script(task=failing({"t1": 1}, calls)), max_task_attempts=2)
+    orchestrate.use(Script(task=writing(failing({"t1": 1}, calls))), max_task_attempts=2)
     out = orchestrate.send("do it")
     task = out["plan"].tasks[0]
     assert (out["final"].status, task.status, task.attempts, calls["t1"]) == ("completed", "done", 2, 2)
@@ -34,7 +34,7 @@ def test_retry_then_success(orchestrate):
 
 
 def test_debug_takes_over_a_task_nothing_depends_on(orchestrate):
-    orchestrate.use(Script(task=failing({"t1": -1})), max_task_attempts=2)
+    orchestrate.use(Script(task=writing(failing({"t1": -1}))), max_task_attempts=2)
     out = orchestrate.send("fix it")
     tasks = {t.id: t for t in out["plan"].tasks}
     assert tasks["t1"].status == "failed" and tasks["t1"].recovery == "debug:t1-debug1"

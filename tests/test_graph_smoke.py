@@ -1,11 +1,12 @@
-from tests.scripted import Script, plan
+from tests.scripted import Script, plan, writing
 
 
 def test_atomic_request_runs_one_task(orchestrate):
-    orchestrate.use(Script())
+    orchestrate.use(Script(task=writing()))
     out = orchestrate.send("fix the typo in README")
     assert out["final"].status == "completed"
-    assert out["final"].text == "result of t1"
+    assert out["final"].text.startswith("result of t1\n\nVerified:\n  t1 (coder): files changed: t1.txt")
+    assert out["plan"].tasks[0].verified == ["files changed: t1.txt"]
     assert out["plan"].tasks[0].usage["total_tokens"] > 0
     assert orchestrate.names()[:2] == ["classified", "plan_created"]
 

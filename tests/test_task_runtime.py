@@ -328,12 +328,20 @@ def test_a_command_needing_approval_pauses_the_task_and_asks_through_the_session
     assert files(run_in.workspace) == []
     assert "input_required" in run_in.names()
     out = run_in.resume(answer)
-    assert out["final"].status == "completed"
     if answer == "approve":
+        assert out["final"].status == "completed"
         assert (run_in.workspace / "ran.txt").read_text() == "yes"
         assert out["plan"].tasks[0].attempts == 1
     else:
-        assert files(run_in.workspace) == [] and "did not approve" in out["final"].text
+        # The agent reported the refusal but changed nothing: not done. Its retry, told why,
+        # asks again.
+        assert files(run_in.workspace) == []
+        again = run_in.state()
+        assert again.interrupts and again.interrupts[0].value["task_id"] == "t1"
+        task = again.values["plan"].tasks[0]
+        assert task.attempts == 2 and task.status == "running"
+        retry = [e for e in run_in.events if e["event"] == "task_retry"]
+        assert retry and "no file was changed" in retry[0]["error"]
 
 
 def test_a_dead_model_endpoint_ends_the_plan_at_once_with_the_url(run_in, monkeypatch):

@@ -59,6 +59,22 @@ class Project:
                 return candidate
         raise LookupError("the project has no enabled specialist agent")
 
+    def doer_for(self, role: str) -> str:
+        """``role`` resolved, or, when its agent cannot change files, the first enabled role
+        whose agent can (coder, universal, debug): work given to one agent without a plan
+        must not go to a read-only role that can only describe it."""
+        from .tools.registry import WRITING_TOOLS  # noqa: PLC0415 - tools load LangChain
+
+        def writes(candidate: str) -> bool:
+            agent = self.agent_for(candidate)
+            return agent is not None and bool(WRITING_TOOLS.intersection(agent.config.tools))
+
+        resolved = self.resolve_role(role)
+        if writes(resolved):
+            return resolved
+        return next((r for r in ("coder", "universal", "debug", *self.enabled_roles) if writes(r)),
+                    resolved)
+
     def cost_of(self, role: str) -> float:
         agent = self.agent_for(role)
         return agent.config.metadata.cost_per_call if agent else 0.0

@@ -85,6 +85,12 @@ class Task(BaseModel):
     usage_by_attempt: dict[str, dict[str, int | float]] = Field(
         default_factory=dict, description="Per attempt number: tokens, model calls, cost.")
     record: dict[str, Any] = Field(default_factory=dict, description="What the agent did.")
+    atomic: bool = Field(default=False, description="The whole request as one task (no plan): "
+                                                     "it gets the default checks.")
+    verified: list[str] = Field(default_factory=list,
+                                description="The checks the last attempt passed (how it is known done).")
+    unverified: list[str] = Field(default_factory=list,
+                                  description="Checks that could not run, and why.")
     origin: str | None = Field(default=None, description="Why it exists: 'debug:t2', 'replan:1'.")
     recovery: str | None = Field(
         default=None, description="How a failure was handled: 'debug:<id>', 'replan:<n>', 'gave_up'."

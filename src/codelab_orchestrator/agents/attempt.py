@@ -83,6 +83,7 @@ class Attempt:
     workspace: str
     budget: Any = None  # budget.ledger.AttemptBudget, checked before each model call
     resume: Any = None  # a person's answer to what the attempt asked (its interrupt)
+    previous_error: str | None = None  # why the task's last attempt failed (a retry learns it)
 
     @property
     def key(self) -> str:
@@ -183,4 +184,4 @@ async def _prompt(attempt: Attempt, saver: BaseCheckpointSaver | None) -> str:
     limit = attempt.settings.max_dependency_chars
     results = {dep.id: cut(await whole_result(saver, dep), limit, dep)
                for dep in attempt.dependencies}
-    return render_task_prompt(attempt.task, attempt.goal, results)
+    return render_task_prompt(attempt.task, attempt.goal, results, attempt.previous_error)

@@ -27,6 +27,8 @@ class TaskOutcome:
     result: str
     usage: dict[str, int] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
+    verified: list[str] = field(default_factory=list)  # checks passed (see ..checks)
+    unverified: list[str] = field(default_factory=list)  # checks that could not run, and why
 
 
 def text_of(message: BaseMessage) -> str:

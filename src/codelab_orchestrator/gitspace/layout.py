@@ -137,6 +137,7 @@ class AttemptRecord(BaseModel):
     ready: bool = False
     result: str | None = None
     result_tree: str | None = None
+    baseline: dict | None = None  # the project's tests on ``start``, before the agent worked
 
 
 def write_json(path: Path, model: BaseModel) -> None:

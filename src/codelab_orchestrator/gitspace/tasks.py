@@ -16,6 +16,7 @@ from pathlib import Path
 from . import git
 from .layout import AttemptRecord, write_json
 from .locks import FileLock, clear_stale
+from .apply import changed_paths
 from .merge import TreeMerge, merge_trees
 from .models import MergeResult
 from .plan import GitSpaceError, PlanSpaceBase, _email, _short
@@ -270,6 +271,32 @@ class PlanTasks(PlanSpaceBase):
             raise GitSpaceError(f"task {task_id} has no committed result ({which}); "
                                 "call commit_task() first")
         return candidates[-1]
+
+    # checking a task -------------------------------------------------------
+
+    def attempt_changes(self, task_id: str, attempt: int) -> list[str]:
+        """Paths the attempt's committed result changes against where it started."""
+        record = self._attempt(task_id, attempt)
+        if record is None or not record.result or record.result == record.start:
+            return []
+        return changed_paths(self.repo, record.start, record.result)
+
+    def baseline(self, task_id: str, attempt: int) -> dict | None:
+        """What the project's tests gave on the attempt's start (see :meth:`save_baseline`)."""
+        record = self._attempt(task_id, attempt)
+        return record.baseline if record is not None else None
+
+    def save_baseline(self, task_id: str, attempt: int, baseline: dict) -> None:
+        """Record the tests' result on the attempt's start and put the worktree back as it was
+        (the test run's leftovers are not the agent's work). Called before the agent starts: a
+        recorded baseline means the agent may have started, so it is never measured again."""
+        with self._attempt_lock(task_id, attempt):
+            record = self._attempt(task_id, attempt)
+            if record is None or not record.path:
+                raise GitSpaceError(f"task {task_id} attempt {attempt} has no worktree")
+            self.worktrees.prepare(Path(record.path), record.start)
+            record.baseline = baseline
+            write_json(self.layout.attempt_path(task_id, attempt), record)
 
     # letting go -----------------------------------------------------------
 

@@ -66,12 +66,13 @@ def new_plan(state: State, project: Project) -> dict:
     spent = charged(counter, _architect(project).config)
     notes: list[str] = []
     if draft is None:
-        agent = state.classification.agent if state.classification else "coder"
-        agent = project.resolve_role(agent)
+        agent = project.doer_for(state.classification.agent if state.classification else "coder")
         draft = PlanDraft(goal=request, tasks=[TaskDraft(id="t1", description=request, agent=agent)])
         notes.append("the Architect's plan could not be used (" + "; ".join(problems)[:1000]
                      + f"); running the request as one task for {agent}")
     tasks = to_tasks(draft.tasks)
+    if notes:  # the whole request as one task: it gets an atomic request's default checks
+        tasks = [t.model_copy(update={"atomic": True}) for t in tasks]
     plan = Plan(goal=draft.goal or request, tasks=tasks, notes=notes,
                 estimated_cost=round(sum(project.cost_of(t.agent) for t in tasks), 6))
     reasons = approval_reasons(plan, project)

@@ -45,6 +45,7 @@ from ..agents import (
 )
 from ..budget.ledger import PlanBudgetReached
 from ..budget.plan import PlanBudget, effective_settings
+from ..checks import checks_for, measure_baseline, verify
 from ..context import Context
 from ..events import emit
 from ..gitspace import PlanSpace
@@ -80,9 +81,12 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     writers = frozenset(t.id for t in plan.tasks if (a := project.agent_for(t.agent)) is not None
                         and spaces.writes(a))
 
-    async def start(task: Task, resume: Any = None, **event: Any) -> None:
+    async def start(task: Task, resume: Any = None, previous_error: str | None = None,
+                    **event: Any) -> None:
         nonlocal space
         attempt = _attempt(plan, task, project, context, thread_id, budget, resume)
+        if attempt is not None and previous_error:
+            attempt = replace(attempt, previous_error=previous_error)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
@@ -95,7 +99,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             space = space or await spaces.plan_space(
                 plan, context, thread_id, max(4, settings.max_parallel_agents))
             tasks.start(attempt.key, _work(attempt, plan, space, saver,
-                                           budget.control(runtime.control), writers))
+                                           budget.control(runtime.control), writers, project))
             emit("task_started", plan_id=plan.id, task_id=task.id, agent=task.agent,
                  attempt=task.attempts, **event)
 
@@ -123,7 +127,8 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
             "status": "running", "attempts": attempt_no, "started_at": now(), "finished_at": None,
             "error": None, "run": attempt_thread_id(thread_id, plan.id, task.id, attempt_no)})
         emit("switch_agent", plan_id=plan.id, task_id=task.id, agent=task.agent)
-        await start(started, description=task.description)
+        await start(started, previous_error=task.error if task.attempts else None,
+                    description=task.description)
 
     def stop_now() -> str | None:  # a drain (Ctrl-C, shutdown): cancel what runs
         return supervisor.stop_requested(runtime)
@@ -180,29 +185,42 @@ def _attempt(plan: Plan, task: Task, project: Project, context: Context,
 
 
 async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
-                control: Any, writers: frozenset[str]) -> TaskOutcome:
-    """One attempt in its own directory: a worktree for a writing agent (committed and merged
-    into the plan when it succeeds, thrown away when it fails), a shared read-only view for
-    the others. A stopped or waiting attempt keeps its worktree: it continues there."""
+                control: Any, writers: frozenset[str], project: Project) -> TaskOutcome:
+    """One attempt in its own directory: a worktree for a writing agent (committed, checked and
+    merged into the plan when it succeeds, thrown away when it fails), a shared read-only view
+    for the others. The attempt is done only when its checks pass (:mod:`..checks`). A stopped
+    or waiting attempt keeps its worktree: it continues there."""
     writing = spaces.writes(attempt.agent)
+    task = attempt.task
+    wanted = checks_for(task, attempt.agent, writing, project.test_command)
+    policy = attempt.settings.command_policy
     # The attempt's lease covers its worktree too (see agents/fencing.py): a worker that lost
     # it (paused or cut off while another took the task over) neither merges nor discards.
     async with fencing.hold(attempt.thread_id) if saver is not None else contextlib.nullcontext():
         try:
-            directory = await spaces.task_directory(space, attempt.task, plan, writing, writers)
+            directory = await spaces.task_directory(space, task, plan, writing, writers)
+            if wanted.needs_baseline:
+                baseline = await spaces.baseline(space, task, lambda: measure_baseline(
+                    wanted, directory, policy))
             outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver,
                                                  control), attempt.settings.task_timeout_s)
+            changed: list[str] = []
             if writing:
                 await fencing.check()
-                await spaces.integrate(space, attempt.task, attempt.agent.name, outcome.result)
-            return outcome
+                changed = await spaces.commit(space, task, attempt.agent.name, outcome.result)
+            report = await verify(wanted, result=outcome.result, directory=directory,
+                                  changed=changed, policy=policy,
+                                  baseline=baseline if wanted.needs_baseline else None)
+            if writing:
+                await spaces.merge(space, task)
+            return replace(outcome, verified=report.passed, unverified=report.skipped)
         except (GraphDrained, PlanBudgetReached, TaskInterruptedError, spaces.MergeConflictError,
                 fencing.LeaseLostError):
             raise  # resumable, kept for whoever resolves the conflict, or no longer ours
         except Exception:
             if writing:
                 await fencing.check()
-                await spaces.discard(space, attempt.task)
+                await spaces.discard(space, task)
             raise
 
 
@@ -242,4 +260,5 @@ def _finish(task: Task, future: asyncio.Task[Any]) -> Task:
     return task.model_copy(update={
         "status": "done", "result": result[:RESULT_SUMMARY_CHARS], "conflict": False,
         "result_chars": len(outcome.result), "finished_at": now(),
+        "verified": outcome.verified, "unverified": outcome.unverified,
         "record": outcome.record, "error": None})  # usage: budget.settle

@@ -135,6 +135,7 @@ def summarize(plan: Plan) -> dict:
         "tasks": [{"id": t.id, "agent": t.agent, "status": t.status, "attempts": t.attempts,
                    "result_chars": t.result_chars, "error": t.error,
                    "recovery": t.recovery, "run": t.run, "usage": t.usage, "cost": t.cost,
+                   "verified": t.verified, "unverified": t.unverified,
                    "started_at": t.started_at.isoformat() if t.started_at else None,
                    "finished_at": t.finished_at.isoformat() if t.finished_at else None}
                   for t in plan.tasks],

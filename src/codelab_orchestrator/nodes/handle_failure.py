@@ -73,6 +73,8 @@ def _debug_task(plan: Plan, failed: Task) -> Task:
     return Task(
         id=f"{failed.id}-debug{n}", agent="debug", dependencies=list(failed.dependencies),
         origin=f"debug:{failed.id}",
+        # the same definition of done: taking a task over does not make it easier to finish
+        expected=list(failed.expected), check=failed.check, atomic=failed.atomic,
         description=DEBUG_TASK.format(task_id=failed.id, agent=failed.agent,
                                       description=failed.description,
                                       attempts=failed.attempts, error=failed.error),

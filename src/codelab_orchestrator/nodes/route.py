@@ -29,7 +29,8 @@ async def route(state: State, runtime: Runtime[Context]) -> dict:
         classification = state.classification
         if classification is None or not classification.is_atomic:
             return {}
-        task = Task(id="t1", description=last_request(state.messages), agent=classification.agent)
+        task = Task(id="t1", description=last_request(state.messages), agent=classification.agent,
+                    atomic=True)
         context = session_context(state, runtime)
         # With require_approval (--plan-only) even one task is a draft: architect_plan asks.
         approval = (await asyncio.to_thread(load_project, context)).settings.require_approval

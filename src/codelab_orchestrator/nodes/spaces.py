@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ..context import Context
@@ -88,14 +88,30 @@ async def task_directory(space: PlanSpace, task: Task, plan: Plan, writing: bool
     return _views[key]
 
 
-async def integrate(space: PlanSpace, task: Task, agent: str, summary: str) -> None:
-    """Commit the attempt's changes and merge them into the plan's integration ref;
-    :class:`MergeConflictError` (with the paths and hunks) if they conflict."""
+async def commit(space: PlanSpace, task: Task, agent: str, summary: str) -> list[str]:
+    """Record the attempt's worktree as its result commit; the paths it changed."""
     message = f"{task.id}: {task.description[:60]}\n\n{summary[:500]}"
     await shielded(space.commit_task, task.id, task.attempts, agent, message)
+    return await shielded(space.attempt_changes, task.id, task.attempts)
+
+
+async def merge(space: PlanSpace, task: Task) -> None:
+    """Merge the committed (and checked) result into the plan's integration ref;
+    :class:`MergeConflictError` (with the paths and hunks) if it conflicts."""
     merged = await shielded(space.integrate, task.id, task.attempts)
     if not merged.clean:
         raise MergeConflictError(merged.describe())
+
+
+async def baseline(space: PlanSpace, task: Task,
+                   measure: Callable[[], Awaitable[dict]]) -> dict:
+    """The project's tests on the attempt's start, measured once, before the agent works (a
+    recorded baseline survives a crash; the measurement's leftovers are cleaned away)."""
+    known = await shielded(space.baseline, task.id, task.attempts)
+    if known is None:
+        known = await measure()
+        await shielded(space.save_baseline, task.id, task.attempts, known)
+    return known
 
 
 async def discard(space: PlanSpace, task: Task) -> None:

@@ -23,7 +23,7 @@ def render_answer(goal: str, status: str, tasks: list[Task], summary: dict[str, 
     answer stays within :data:`TEXT_BUDGET_CHARS` however large the plan."""
     done = [t for t in tasks if t.status == "done"]
     if status == "completed" and len(done) == 1:
-        return (whole or done[0].result or "")[:TEXT_BUDGET_CHARS]
+        return (whole or done[0].result or "")[:TEXT_BUDGET_CHARS] + checks_section(tasks)
     share = max(MIN_TASK_CHARS, TEXT_BUDGET_CHARS // max(1, len(tasks)))
 
     def short(text: str | None) -> str:
@@ -44,4 +44,17 @@ def render_answer(goal: str, status: str, tasks: list[Task], summary: dict[str, 
         lines.append(f"\nNot run: {', '.join(skipped)}")
     if summary.get("files_changed"):
         lines.append("\nFiles changed: " + ", ".join(summary["files_changed"]))
-    return "\n".join(lines)
+    return "\n".join(lines) + checks_section(tasks)
+
+
+def checks_section(tasks: list[Task]) -> str:
+    """How the done tasks are known to be done: the checks they passed, and those that could
+    not run (a task without checks says so: nothing but the agent's word)."""
+    lines = []
+    for task in tasks:
+        if task.status != "done":
+            continue
+        passed = "; ".join(task.verified) or "no checks (the agent's word only)"
+        lines.append(f"  {task.id} ({task.agent}): {passed}")
+        lines.extend(f"  {task.id}: not verified: {why}" for why in task.unverified)
+    return ("\n\nVerified:\n" + "\n".join(lines)) if lines else ""

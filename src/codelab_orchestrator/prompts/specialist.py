@@ -38,6 +38,12 @@ Do this task only."""
 EXPECTED_LINE = "Files to create or change: {files}\n"
 CHECK_LINE = "Done when this command passes: {check}\n"
 
+RETRY_TEMPLATE = """
+Your previous attempt at this task failed:
+{error}
+Fix that this time.
+"""
+
 INPUT_TEMPLATE = "\nResults of the tasks this one depends on:\n{results}\n"
 
 
@@ -50,7 +56,8 @@ def system_prompt_for(role: str, override: str | None = None, tools: list[str] |
     return base + TOOLS_LINE.format(tools=", ".join(tools), example=example)
 
 
-def render_task_prompt(task: Task, goal: str, dependency_results: dict[str, str]) -> str:
+def render_task_prompt(task: Task, goal: str, dependency_results: dict[str, str],
+                       previous_error: str | None = None) -> str:
     inputs = ""
     if dependency_results:
         results = "\n".join(f"- [{tid}] {text}" for tid, text in dependency_results.items())
@@ -60,5 +67,7 @@ def render_task_prompt(task: Task, goal: str, dependency_results: dict[str, str]
         done_when += EXPECTED_LINE.format(files=", ".join(task.expected))
     if task.check:
         done_when += CHECK_LINE.format(check=task.check)
+    if previous_error:
+        inputs += RETRY_TEMPLATE.format(error=previous_error[:1500])
     return TASK_TEMPLATE.format(goal=goal, task_id=task.id, description=task.description,
                                 done_when=done_when, inputs=inputs)
