@@ -67,7 +67,8 @@ def writing(answer: Callable[[ScriptedRequest], Any] | None = None) -> Callable[
                 isinstance(m, ToolMessage) for m in request.messages):
             return AIMessage(content="", tool_calls=[{
                 "name": "write_file", "id": f"call-{task}-{time.monotonic_ns()}",
-                "args": {"path": f"{task}.txt", "content": f"work of {task}\n"}}])
+                # new content every time: a later request's task t1 changes t1.txt again
+                "args": {"path": f"{task}.txt", "content": f"work of {task} ({time.time_ns()})\n"}}])
         return answer(request) if answer is not None else f"result of {task}"
 
     return run

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from tests.scripted import Script, task_id_of
+from tests.scripted import Script, task_id_of, writing
 
 
 def _task(request):
@@ -22,4 +22,4 @@ def _task(request):
 
 script = Script(classification={"agent": "coder", "is_atomic": True, "confidence": "high",
                                 "reasoning": "test"},
-                task=_task)
+                task=writing(_task))  # writes <task>.txt first: a coder task must change something

@@ -13,7 +13,7 @@ from langgraph.types import Command
 
 from codelab_orchestrator.budget.ledger import plan_spend
 from codelab_orchestrator.context import Context
-from tests.scripted import Script, plan, task_id_of
+from tests.scripted import Script, plan, task_id_of, writing
 
 COMPLEX = {"agent": "architect", "is_atomic": False, "confidence": "high"}
 PRICE = {"price_in_per_mtok": 1.0, "price_out_per_mtok": 2.0}  # $1 / $2 per million tokens
@@ -189,7 +189,7 @@ def test_run_limits_in_the_context_override_the_row(run_in):
 
 
 def test_an_unpriced_model_under_a_cap_is_noted(run_in):
-    run_in.use(Script(), max_cost_per_plan=1.0)
+    run_in.use(Script(task=writing()), max_cost_per_plan=1.0)
     out = run_in.send("do it")
     assert out["final"].status == "completed"
     assert any("no price for model scripted:test" in n for n in out["plan"].notes)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from codelab_orchestrator.cli import app
 from codelab_orchestrator.project import repository
+from tests.scripted import writing
 
 ROOT = Path(__file__).resolve().parents[1]
 CODELAB = str(Path(sys.executable).with_name("codelab"))
@@ -27,7 +28,8 @@ def atomic(request):
     """One step for the coder; the task echoes the size of the request it was given."""
     if "ClassificationOutput" in request.tools:
         return {"agent": "coder", "is_atomic": True, "confidence": "high"}
-    return f"request of {len(request.prompt.split('Your task (t1):', 1)[-1])} characters"
+    return writing(lambda r: f"request of {len(r.prompt.split('Your task (t1):', 1)[-1])} "
+                             "characters")(request)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_llm_error_falls_back_to_local_router(orchestrate):
     def broken(request):
         raise TimeoutError("model timed out")
 
-    orchestrate.use(Script(classification=broken))
+    orchestrate.use(Script(classification=broken, task=writing()))
     out = orchestrate.send("Исправь ошибку в parser.py, он падает")
     assert out["classification"].method == "fallback"
     assert out["classification"].agent == "debug"
@@ -150,7 +150,7 @@ def test_cancel_word_cancels_waiting_plan_and_next_message_is_new(orchestrate):
 
 
 def test_new_request_while_plan_waits_supersedes_it_with_plan_in_view(orchestrate):
-    script = orchestrate.use(Script(classification=COMPLEX, plans=[_big_plan()]),
+    script = orchestrate.use(Script(classification=COMPLEX, plans=[_big_plan()], task=writing()),
                              approval_threshold_tasks=2)
     orchestrate.send("build")
     script.classification = {"agent": "coder", "is_atomic": True}

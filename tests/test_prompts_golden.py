@@ -23,6 +23,9 @@ RENDERED = {
        for role in specialist.ROLE_PROMPTS},
     "role_without_tools": specialist.system_prompt_for("ask", tools=[]),
     "task": specialist.render_task_prompt(TASK, "Ship v2", {"t1": "Design: FastAPI app in app.py"}),
+    "task_retry": specialist.render_task_prompt(
+        TASK, "Ship v2", {}, "check failed: `pytest -q tests/test_health.py` exited with 1:\n"
+                             "1 failed in 0.02s"),
     "classify": classify.classify_prompt(["coder", "architect", "debug", "ask"],
                                          "goal: build (status running)"),
     "classify_no_coder": classify.classify_prompt(["ask", "debug"]),
@@ -41,7 +44,10 @@ RENDERED = {
                                              attempts=2, error="KeyError: 'x'"),
     "final_failed": finalize.render_answer("Ship v2", "failed", [
         TASK.model_copy(update={"status": "failed", "error": "boom", "recovery": "gave_up"}),
-        Task(id="t3", description="x", agent="ask", status="done", result="explained")],
+        Task(id="t3", description="x", agent="ask", status="done", result="explained",
+             verified=["an answer was given (9 characters)"]),
+        Task(id="t4", description="y", agent="coder", status="done", result="wrote y",
+             verified=["changed y.py"], unverified=["`make test` not run: 'make' is not allowed"])],
         {"files_changed": ["app.py"]}),
 }
 

@@ -25,7 +25,7 @@ from codelab_orchestrator.persistence import AgentRepository
 from codelab_orchestrator.persistence.engine import get_engine
 from codelab_orchestrator.persistence.tokens import TokenRepository
 from tests.dev_server import ROOT, langgraph_dev
-from tests.openai_server import OpenAIServer, tool_names
+from tests.openai_server import OpenAIServer, tool_names, tool_results
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,9 @@ def _model_script(body: dict) -> dict:
     if "PlanDraft" in tools:
         return {"tool_calls": [{"name": "PlanDraft", "arguments": {"goal": "g", "tasks": [
             {"id": "t1", "description": "do it", "agent": "coder", "dependencies": []}]}}]}
+    if "write_file" in tools and not tool_results(body):  # a coder task must change something
+        return {"tool_calls": [{"name": "write_file", "arguments": {
+            "path": "done.txt", "content": f"done {time.time_ns()}\n"}}]}
     return {"content": "all done"}
 
 

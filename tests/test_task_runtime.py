@@ -18,7 +18,7 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 
 from codelab_orchestrator.context import Context
-from tests.scripted import Script, plan, task_id_of
+from tests.scripted import Script, plan, task_id_of, writing
 
 COMPLEX = {"agent": "architect", "is_atomic": False, "confidence": "high"}
 
@@ -280,7 +280,7 @@ def test_checkpoints_stay_small_for_a_30_task_plan_with_5kb_results(run_in):
 def test_a_secret_in_a_reply_is_redacted_in_results_events_and_checkpoints(run_in, monkeypatch):
     secret = "sk-live-0123456789abcdef"
     monkeypatch.setenv("PAYMENT_API_KEY", secret)
-    run_in.use(Script(task=lambda request: f"the key is {secret}, done"))
+    run_in.use(Script(task=writing(lambda request: f"the key is {secret}, done")))
     out = run_in.send("show me the key")
     assert secret not in out["final"].text and "[REDACTED:PAYMENT_API_KEY]" in out["final"].text
     assert secret not in str(run_in.events)

@@ -23,9 +23,9 @@ TAG = "[scripted demo model]"
 PLAN = {"goal": "Make calc safe to divide by zero, with tests", "tasks": [
     {"id": "study", "agent": "ask", "dependencies": [],
      "description": "Read calc.py and list its functions and risks"},
-    {"id": "fix", "agent": "coder", "dependencies": ["study"],
+    {"id": "fix", "agent": "coder", "dependencies": ["study"], "expected": ["calc.py"],
      "description": "Make divide() raise ValueError with a clear message when b is 0"},
-    {"id": "tests", "agent": "coder", "dependencies": ["study"],
+    {"id": "tests", "agent": "coder", "dependencies": ["study"], "expected": ["tests/test_calc.py"],
      "description": "Add tests/test_calc.py covering add() and divide()"},
     {"id": "summary", "agent": "ask", "dependencies": ["fix", "tests"],
      "description": "Summarize what changed for the user"},
