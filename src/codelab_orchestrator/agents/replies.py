@@ -11,8 +11,8 @@ both used to be taken as a task's result ("I changed the fil"; a 5 MB reply stor
   applies. It sits *inside* :class:`~.text_tool_calls.TextToolCallMiddleware`: a tool
   call written as text is recovered from the whole reply, never from a fragment.
 - :class:`LargeReplyArtifacts` stores a reply longer than :data:`MAX_REPLY_CHARS`
-  whole in a file under the data directory and keeps its beginning plus the file's
-  path in the conversation (hence in checkpoints and the task's result). It sits
+  whole in a file under the data directory and keeps a line naming the file, then the
+  reply's beginning, in the conversation (hence in checkpoints and the task's result). It sits
   *outside* the text tool-call recovery, so calls written in a long reply are
   recovered first, and outside :class:`~.middleware.RedactSecrets`, so the file holds
   the redacted text.
@@ -159,8 +159,8 @@ def artifacts_dir() -> Path:
 
 
 class LargeReplyArtifacts(AgentMiddleware):
-    """A reply over ``max_chars`` is stored whole as ``<step>.txt``; the conversation keeps
-    its first ``preview_chars`` and a line naming the file and its size. The file is named
+    """A reply over ``max_chars`` is stored whole as ``<step>.txt``; the conversation keeps a
+    line naming the file and its size, then the reply's first ``preview_chars``. The file is named
     by the model call's step in the attempt, so a step run again after a crash rewrites it."""
 
     def __init__(self, max_chars: int = MAX_REPLY_CHARS, preview_chars: int = PREVIEW_CHARS) -> None:
@@ -191,10 +191,11 @@ class LargeReplyArtifacts(AgentMiddleware):
         path = folder / f"{step}.txt"
         path.write_text(text, encoding="utf-8")
         size = path.stat().st_size
-        note = (f"\n\n[reply cut here: the whole reply, {len(text):,} characters "
-                f"({size:,} bytes), is stored in {path}]")
+        # The note first: whatever cuts the result shorter downstream still names the file.
+        note = (f"[This reply was {len(text):,} characters ({size:,} bytes); it is stored whole "
+                f"in {path}. Its first {self.preview_chars:,} characters follow.]\n\n")
         return message.model_copy(update={
-            "content": text[: self.preview_chars] + note,
+            "content": note + text[: self.preview_chars],
             "response_metadata": {**message.response_metadata, "artifact": str(path),
                                   "artifact_chars": len(text)}})
 
