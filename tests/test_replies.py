@@ -9,6 +9,7 @@ specialists stream and a slow call shows ``model_progress``.
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 from pathlib import Path
 
@@ -231,3 +232,23 @@ def test_a_slow_reply_that_does_not_stream_shows_elapsed_time(orchestrate, tmp_p
     progress = [e for e in orchestrate.events if e["event"] == "model_progress"]
     assert len(progress) == 1 and progress[0]["step"] == 2
     assert progress[0]["tokens"] == 0 and progress[0]["elapsed_s"] >= 1.0
+
+
+def test_the_live_table_shows_a_running_model_calls_time_and_tokens():
+    from rich.console import Console
+
+    from codelab_orchestrator.cli.render import Progress
+    from codelab_orchestrator.state import Plan, Task, now
+
+    console = Console(record=True, width=120, file=io.StringIO())
+    progress = Progress(console)
+    progress.plan = Plan(goal="g", tasks=[Task(id="t1", description="write a.txt", agent="coder",
+                                               status="running", started_at=now())])
+    event = {"event": "model_progress", "task_id": "t1", "step": 2}
+    progress.feed("custom", {**event, "elapsed_s": 12.4, "tokens": 85, "chars": 340})
+    console.print(progress)
+    assert "model call 2 · 12s · 85 tok" in console.export_text()
+    progress.feed("custom", {**event, "elapsed_s": 3.0, "tokens": 0, "chars": 0})  # not streaming
+    console.print(progress)
+    text = console.export_text()
+    assert "model call 2 · 3s" in text and "tok" not in text

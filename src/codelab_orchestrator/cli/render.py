@@ -2,8 +2,9 @@
 a line per decision, or one JSON object per event.
 
 The table is rebuilt on every refresh (four times a second), so running tasks show
-their elapsed time and what their agent is doing right now (calling the model, or
-the tool it runs), from the events the tasks' runs stream.
+their elapsed time and what their agent is doing right now (calling the model, with
+the call's elapsed time and tokens so far while it runs, or the tool it runs), from
+the events the tasks' runs stream.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class Progress:
             return
         if kind == "model_call":
             self.doing[task] = f"model call {event.get('step', '')}".strip()
+        elif kind == "model_progress":
+            self.doing[task] = model_progress(event)
         elif kind == "tool_called":
             target = (event.get("args") or {}).get("path") or (event.get("args") or {}).get("command")
             self.doing[task] = f"{event.get('tool')} {target or ''}".strip()
@@ -102,6 +105,14 @@ def _elapsed(task: Task) -> str:
         return ""
     end = task.finished_at or (now() if task.status == "running" else task.started_at)
     return f"{(end - task.started_at).total_seconds():.1f}s"
+
+
+def model_progress(event: dict[str, Any]) -> str:
+    """``model call 2 · 12s · 85 tok``: a long call is visibly alive (tokens where it streams)."""
+    parts = [f"model call {event.get('step', '')}".strip(), f"{float(event.get('elapsed_s') or 0):.0f}s"]
+    if event.get("tokens"):
+        parts.append(f"{event['tokens']} tok")
+    return " · ".join(parts)
 
 
 def describe(event: dict[str, Any], verbose: bool = False) -> str | None:
