@@ -235,6 +235,25 @@ def test_a_slow_reply_that_does_not_stream_shows_elapsed_time(orchestrate, tmp_p
     assert progress[0]["tokens"] == 0 and progress[0]["elapsed_s"] >= 1.0
 
 
+def test_a_long_streamed_generation_outlives_the_timeout_a_stall_does_not(monkeypatch):
+    """The row's ``timeout_s`` bounds the wait for each chunk, not the whole reply."""
+    from codelab_orchestrator.models import model_for
+    from codelab_orchestrator.persistence.schemas import AgentConfig
+
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    long_reply = {"content": "x" * 60, "chunk": 4, "chunk_delay": 0.12}  # 15 chunks, ~1.8 s
+    replies = iter([long_reply, {**long_reply, "chunk_delay": 1.5}])
+    with OpenAIServer(lambda body: next(replies)) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        row = AgentConfig(model="openai:m", timeout_s=0.6, max_retries=0)
+        model = model_for(row, "coder", streaming=True)
+        assert model is not model_for(row, "coder")  # the plain client stays as it was
+        assert asyncio.run(model.ainvoke("go on")).content == "x" * 60
+        with pytest.raises(Exception, match="(?i)time"):
+            asyncio.run(model.ainvoke("go on"))
+        assert [body["stream"] for body in server.requests] == [True, True]
+
+
 def test_the_live_table_shows_a_running_model_calls_time_and_tokens():
     from rich.console import Console
 

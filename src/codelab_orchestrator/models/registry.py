@@ -134,6 +134,9 @@ def _init(model: str, temperature: float, max_tokens: int | None, timeout_s: flo
     if streaming:  # init_chat_model passes these through to ChatOpenAI
         kwargs["streaming"] = True
         kwargs["stream_usage"] = True  # usage in the last chunk: budgets count every call
+        # the gap allowed between chunks (first token included) is the row's timeout too,
+        # not langchain-openai's own 120 s default
+        kwargs["stream_chunk_timeout"] = timeout_s
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
     if model.startswith("openai:") and not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):
