@@ -18,6 +18,8 @@
   8-character chunks would take minutes) ``"chunk_delay"`` seconds apart, tool
   calls as deltas, a usage chunk when ``stream_options.include_usage`` is set; with
   ``{"cut": "stream"}`` the stream stops after the first chunks without ``[DONE]``.
+  A request that does not stream a reply with ``"chunk_delay"`` gets it after as long
+  as the stream would have taken (the server generates the whole reply first).
 
 :data:`FAULTS` names the fault modes of a misbehaving endpoint, one reply each.
 
@@ -105,6 +107,8 @@ class OpenAIServer:
                 if body.get("stream") and not reply.get("empty_choices"):
                     self._stream(body, reply)
                     return
+                if reply.get("chunk_delay"):  # generating takes as long as streaming would
+                    time.sleep(reply["chunk_delay"] * len(stream_chunks(body, reply)))
                 data = json.dumps(completion(body, reply)).encode()
                 if reply.get("cut") == "body":
                     self._send(200, data, cut=True)
