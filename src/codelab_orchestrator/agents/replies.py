@@ -10,6 +10,10 @@ both used to be taken as a task's result ("I changed the fil"; a 5 MB reply stor
   after that fails the task (:class:`~.outcome.CutReplyError`) so the failure policy
   applies. It sits *inside* :class:`~.text_tool_calls.TextToolCallMiddleware`: a tool
   call written as text is recovered from the whole reply, never from a fragment.
+- :class:`StreamedReplyCheck` (innermost) catches what streaming hides: a stream cut
+  mid-reply ends without an error (asked again, then the task fails), and a tool call
+  cut at the token limit arrives with its arguments "completed" (made invalid, as the
+  same reply unstreamed is).
 - :class:`LargeReplyArtifacts` stores a reply longer than :data:`MAX_REPLY_CHARS`
   whole in a file under the data directory and keeps a line naming the file, then the
   reply's beginning, in the conversation (hence in checkpoints and the task's result). It sits
@@ -144,6 +148,77 @@ class ContinueCutReplies(AgentMiddleware):
             parts.append(cut)
             response = await handler(self._next(request, parts))
         return self._joined(response, [*parts, _inner(response).result[-1]]) if parts else response
+
+
+# -- streamed replies --------------------------------------------------------------------------
+
+
+class IncompleteReplyError(RuntimeError):
+    """A streamed reply kept ending without a finish: the connection was cut mid-reply."""
+
+
+def _streams(request: ModelRequest) -> bool:
+    return getattr(request.model, "streaming", False) is True
+
+
+def _unfinished(response: Any) -> bool:
+    return any(isinstance(m, AIMessage) and not (m.response_metadata or {}).get("finish_reason")
+               for m in _inner(response).result)
+
+
+def _cut_calls_invalid(response: Any, request: ModelRequest) -> Any:
+    """A streamed reply cut at the token limit with tool calls: its last call was being
+    written when the limit hit. The stream's partial JSON was "completed" into arguments
+    (``{"content": "hel`` becomes ``{"content": "hel"}``), so it becomes an invalid
+    call, as the same reply unstreamed is (its arguments fail to parse)."""
+    result = _inner(response).result
+    last = result[-1] if result else None
+    if not (isinstance(last, AIMessage) and cut_at_limit(last) and last.tool_calls):
+        return response
+    *kept, cut = last.tool_calls
+    bad = {"type": "invalid_tool_call", "id": cut.get("id"), "name": cut["name"],
+           "args": None, "error": (f"the reply was cut at the token limit "
+                                   f"(max_tokens={_max_tokens(request)}) while writing this call's "
+                                   "arguments; make the call again with shorter arguments")}
+    fixed = last.model_copy(update={"tool_calls": kept,
+                                    "invalid_tool_calls": [*last.invalid_tool_calls, bad]})
+    return _rebuilt(response, [*result[:-1], fixed])
+
+
+class StreamedReplyCheck(AgentMiddleware):
+    """What a stream hides, found out. A stream cut mid-reply (no ``finish_reason``) ends
+    without an error and "completes" half-written tool-call arguments into valid ones; the
+    same reply unstreamed would have failed. Such a call is asked again, up to ``retries``
+    times, then fails the task; a call cut at the token limit becomes invalid. Only for
+    streaming models (scripted ones state no finish)."""
+
+    def __init__(self, retries: int = 2) -> None:
+        super().__init__()
+        self.retries = retries
+
+    def _incomplete(self, tries: int) -> IncompleteReplyError:
+        return IncompleteReplyError(f"the model's reply stream ended before the reply was "
+                                    f"finished {tries} times (no finish_reason: connection cut?)")
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
+        if not _streams(request):
+            return handler(request)
+        for _ in range(self.retries + 1):
+            response = handler(request)
+            if not _unfinished(response):
+                return _cut_calls_invalid(response, request)
+        raise self._incomplete(self.retries + 1)
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
+    ) -> Any:
+        if not _streams(request):
+            return await handler(request)
+        for _ in range(self.retries + 1):
+            response = await handler(request)
+            if not _unfinished(response):
+                return _cut_calls_invalid(response, request)
+        raise self._incomplete(self.retries + 1)
 
 
 # -- huge replies ------------------------------------------------------------------------------

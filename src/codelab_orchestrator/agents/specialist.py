@@ -41,7 +41,12 @@ from ..tools import tools_for
 from . import tracing
 from .budget import BudgetGuard
 from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
-from .replies import ContinueCutReplies, LargeReplyArtifacts, ReplyProgress
+from .replies import (
+    ContinueCutReplies,
+    LargeReplyArtifacts,
+    ReplyProgress,
+    StreamedReplyCheck,
+)
 from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
@@ -88,7 +93,8 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
             TextToolCallMiddleware(),  # the others see the calls it recovers
-            ContinueCutReplies(),  # innermost: calls are recovered from whole replies only
+            ContinueCutReplies(),  # calls are recovered from whole replies only
+            StreamedReplyCheck(),  # innermost: a cut stream is never taken as a reply
         ],
         state_schema=TaskAgentState,
         context_schema=TaskContext,
