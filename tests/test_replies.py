@@ -141,6 +141,64 @@ def test_a_text_tool_call_cut_in_the_middle_is_recovered_from_the_whole_reply(or
     assert (workspace / "a.txt").read_text() == "hello\n"
 
 
+def test_a_stream_cut_mid_reply_is_asked_again_and_never_taken_as_the_result(http):
+    """A cut stream ends without an error; its half-written tool call would look valid."""
+    cut_call = {"tool_calls": [{"name": "write_file", "arguments": {"path": "a.txt", "content": "A\n"}}],
+                "cut": "stream"}
+    replies = iter([cut_call, WRITE_A, {"content": "I wrote a.txt with the letter A.", "cut": "stream"},
+                    {"content": "I wrote a.txt with the letter A."}])
+
+    def script(body):
+        return CODER if "ClassificationOutput" in tool_names(body) else next(replies)
+
+    server, orchestrator = http(script)
+    out = orchestrator.send("write a.txt")
+    task = out["plan"].tasks[0]
+    assert task.status == "done", task.error
+    assert task.result == "I wrote a.txt with the letter A."
+    assert len(task_requests(server)) == 4 and task.usage["model_calls"] == 2
+
+
+def test_a_stream_cut_every_time_fails_the_task(http):
+    def script(body):
+        return CODER if "ClassificationOutput" in tool_names(body) else {"content": "I wrote a.txt",
+                                                                          "cut": "stream"}
+
+    server, orchestrator = http(script)
+    out = orchestrator.send("write a.txt")
+    task = out["plan"].tasks[0]
+    assert task.status == "failed"
+    assert "reply stream ended before the reply was finished 3 times" in task.error
+    assert out["final"].status != "completed"
+
+
+def test_a_streamed_tool_call_cut_at_the_token_limit_is_not_run(http):
+    """Streamed, ``{"content": "hel`` arrives "completed" as ``{"content": "hel"}``: the call is
+    made invalid and the model asked again, so the file never holds the fragment."""
+    writes: list[str] = []
+
+    def script(body):
+        if "ClassificationOutput" in tool_names(body):
+            return CODER
+        done = tool_results(body)
+        if not done:
+            return {"tool_calls": [{"name": "write_file",
+                                    "arguments": '{"path": "a.txt", "content": "hel'}],
+                    "finish_reason": "length"}
+        writes.append(done[-1])
+        if len(done) == 1:
+            return {"tool_calls": [{"name": "write_file",
+                                    "arguments": {"path": "a.txt", "content": "hello\n"}}]}
+        return {"content": "wrote a.txt"}
+
+    server, orchestrator = http(script)
+    out = orchestrator.send("write a.txt")
+    assert out["plan"].tasks[0].status == "done", out["plan"].tasks[0].error
+    assert "cut at the token limit" in writes[0] and "shorter arguments" in writes[0]
+    workspace = Path(orchestrator.context.workspace)
+    assert (workspace / "a.txt").read_text() == "hello\n"
+
+
 def test_outcome_refuses_a_last_reply_cut_at_the_token_limit():
     cut = AIMessage(content="I changed the fil", response_metadata={"finish_reason": "length"})
     with pytest.raises(CutReplyError, match="cut at its token limit"):
