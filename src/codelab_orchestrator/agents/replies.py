@@ -296,6 +296,10 @@ class _TokenCounter(BaseCallbackHandler):
         self.tokens = 0
         self.chars = 0
 
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing to do; defined so LangChain does not fall back to ``on_llm_start`` with
+        the whole conversation turned into strings on every call."""
+
     def on_llm_new_token(self, token: Any, *, chunk: Any = None, **kwargs: Any) -> None:
         chars = len(token) if isinstance(token, str) else 0
         message = getattr(chunk, "message", None)
