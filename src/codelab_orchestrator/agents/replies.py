@@ -126,10 +126,15 @@ class ContinueCutReplies(AgentMiddleware):
         so_far = AIMessage(content="".join(text_of(part) for part in parts))
         return request.override(messages=[*request.messages, so_far, HumanMessage(CONTINUE_PROMPT)])
 
-    def _joined(self, response: Any, parts: list[AIMessage]) -> Any:
-        if len(parts) == 1:
+    @staticmethod
+    def _joined(response: Any, parts: list[AIMessage]) -> Any:
+        """``response`` with its reply joined to the cut ``parts`` before it."""
+        if not parts:
             return response
-        return _rebuilt(response, [*_inner(response).result[:-1], join_parts(parts)])
+        *earlier, last = _inner(response).result
+        if not isinstance(last, AIMessage):  # cannot happen: the model's reply comes last
+            return response
+        return _rebuilt(response, [*earlier, join_parts([*parts, last])])
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
         parts: list[AIMessage] = []
@@ -137,7 +142,7 @@ class ContinueCutReplies(AgentMiddleware):
         while (cut := _cut_reply(response)) is not None:
             parts.append(cut)
             response = handler(self._next(request, parts))
-        return self._joined(response, [*parts, _inner(response).result[-1]]) if parts else response
+        return self._joined(response, parts)
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
@@ -147,7 +152,7 @@ class ContinueCutReplies(AgentMiddleware):
         while (cut := _cut_reply(response)) is not None:
             parts.append(cut)
             response = await handler(self._next(request, parts))
-        return self._joined(response, [*parts, _inner(response).result[-1]]) if parts else response
+        return self._joined(response, parts)
 
 
 # -- streamed replies --------------------------------------------------------------------------
