@@ -269,7 +269,8 @@ def test_a_slow_streamed_reply_shows_progress_with_tokens(http):
     assert progress and all(e["task_id"] == task.id and e["step"] == 2 for e in progress)
     assert progress[-1]["elapsed_s"] >= 1.0 and 0 < progress[-1]["tokens"] < 40
     assert progress[-1]["chars"] == 5 * progress[-1]["tokens"]
-    assert len(progress) <= 3  # once a second, not per token
+    gaps = [b["timestamp"] - a["timestamp"] for a, b in zip(progress, progress[1:])]
+    assert all(gap >= 0.9 for gap in gaps)  # once a second, not per token
 
 
 def test_a_slow_reply_that_does_not_stream_shows_elapsed_time(orchestrate, tmp_path):
@@ -289,7 +290,7 @@ def test_a_slow_reply_that_does_not_stream_shows_elapsed_time(orchestrate, tmp_p
     out = orchestrate.send("write a.txt")
     assert out["plan"].tasks[0].status == "done"
     progress = [e for e in orchestrate.events if e["event"] == "model_progress"]
-    assert len(progress) == 1 and progress[0]["step"] == 2
+    assert 1 <= len(progress) <= 2 and progress[0]["step"] == 2  # ~1.3 s: one tick (two if slow)
     assert progress[0]["tokens"] == 0 and progress[0]["elapsed_s"] >= 1.0
 
 
