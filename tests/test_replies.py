@@ -300,14 +300,14 @@ def test_a_long_streamed_generation_outlives_the_timeout_a_stall_does_not(monkey
     from codelab_orchestrator.persistence.schemas import AgentConfig
 
     monkeypatch.setenv("OPENAI_API_KEY", "k")
-    long_reply = {"content": "x" * 60, "chunk": 4, "chunk_delay": 0.12}  # 15 chunks, ~1.8 s
-    replies = iter([long_reply, {**long_reply, "chunk_delay": 1.5}])
+    long_reply = {"content": "x" * 100, "chunk": 4, "chunk_delay": 0.1}  # 25 chunks, ~2.5 s
+    replies = iter([long_reply, {**long_reply, "chunk_delay": 3.0}])
     with OpenAIServer(lambda body: next(replies)) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
-        row = AgentConfig(model="openai:m", timeout_s=0.6, max_retries=0)
+        row = AgentConfig(model="openai:m", timeout_s=1.0, max_retries=0)
         model = model_for(row, "coder", streaming=True)
         assert model is not model_for(row, "coder")  # the plain client stays as it was
-        assert asyncio.run(model.ainvoke("go on")).content == "x" * 60
+        assert asyncio.run(model.ainvoke("go on")).content == "x" * 100
         with pytest.raises(Exception, match="(?i)time"):
             asyncio.run(model.ainvoke("go on"))
         assert [body["stream"] for body in server.requests] == [True, True]
