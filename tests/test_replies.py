@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import re
 import sqlite3
 from pathlib import Path
@@ -269,7 +270,7 @@ def test_a_slow_streamed_reply_shows_progress_with_tokens(http):
     assert progress and all(e["task_id"] == task.id and e["step"] == 2 for e in progress)
     assert progress[-1]["elapsed_s"] >= 1.0 and 0 < progress[-1]["tokens"] < 40
     assert progress[-1]["chars"] == 5 * progress[-1]["tokens"]
-    gaps = [b["timestamp"] - a["timestamp"] for a, b in zip(progress, progress[1:])]
+    gaps = [b["timestamp"] - a["timestamp"] for a, b in itertools.pairwise(progress)]
     assert all(gap >= 0.9 for gap in gaps)  # once a second, not per token
 
 
@@ -331,3 +332,27 @@ def test_the_live_table_shows_a_running_model_calls_time_and_tokens():
     console.print(progress)
     text = console.export_text()
     assert re.search(r"model call 2 · 3s\s*$", text, re.MULTILINE)  # no "0 tok"
+
+
+def test_a_nodes_own_model_call_shows_before_the_plan(monkeypatch):
+    """``model_call_progress`` around a node's call (classify, plan): events with its phase,
+    shown on the line that waits for the plan."""
+    from rich.console import Console
+
+    from codelab_orchestrator.agents import replies
+    from codelab_orchestrator.cli.render import Progress
+
+    seen: list[dict] = []
+    monkeypatch.setattr(replies, "emit", lambda event, **data: seen.append({"event": event, **data}))
+
+    async def call() -> None:
+        async with replies.model_call_progress(every=0.2, phase="classify"):
+            await asyncio.sleep(0.5)
+
+    asyncio.run(call())
+    assert seen and all(e["phase"] == "classify" and e["tokens"] == 0 for e in seen)
+    console = Console(record=True, width=120, file=io.StringIO())
+    progress = Progress(console)
+    progress.feed("custom", {**seen[-1], "elapsed_s": 41.2, "tokens": 12})
+    console.print(progress)
+    assert "classifying... classify · 41s · 12 tok" in console.export_text()

@@ -33,7 +33,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -322,11 +323,27 @@ _counter: ContextVar[_TokenCounter | None] = ContextVar("codelab_reply_progress"
 register_configure_hook(_counter, inheritable=False)
 
 
-async def _tick(step: int, counter: _TokenCounter, started: float, every: float) -> None:
+async def _tick(counter: _TokenCounter, started: float, every: float, tags: dict[str, Any]) -> None:
     while True:
         await asyncio.sleep(every)
-        emit("model_progress", step=step, elapsed_s=round(time.monotonic() - started, 1),
-             tokens=counter.tokens, chars=counter.chars)
+        emit("model_progress", elapsed_s=round(time.monotonic() - started, 1),
+             tokens=counter.tokens, chars=counter.chars, **tags)
+
+
+@asynccontextmanager
+async def model_call_progress(every: float = PROGRESS_EVERY_S, **tags: Any) -> AsyncIterator[None]:
+    """``model_progress`` events (with ``tags``) every ``every`` seconds while the body runs
+    a model call, none for a call that ends sooner. Usable around any model call of a graph
+    node too (classification, planning: ``phase="classify"``); the CLI shows those while
+    no plan is on screen."""
+    counter = _TokenCounter()
+    token = _counter.set(counter)
+    ticker = asyncio.create_task(_tick(counter, time.monotonic(), every, tags))
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        _counter.reset(token)
 
 
 class ReplyProgress(AgentMiddleware):
@@ -340,15 +357,9 @@ class ReplyProgress(AgentMiddleware):
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[Any]]
     ) -> Any:
-        counter = _TokenCounter()
         step = sum(1 for m in request.messages if isinstance(m, AIMessage)) + 1
-        token = _counter.set(counter)
-        ticker = asyncio.create_task(_tick(step, counter, time.monotonic(), self.every))
-        try:
+        async with model_call_progress(self.every, step=step):
             return await handler(request)
-        finally:
-            ticker.cancel()
-            _counter.reset(token)
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Any]) -> Any:
         return handler(request)  # the agents run async; a sync run has no progress
