@@ -13,9 +13,13 @@
 - ``{"cut": "before"}``: close the connection without answering;
   ``{"cut": "body"}``: send the headers and half the body, then close.
 - Streaming requests (``"stream": true``) get server-sent events: the content in
-  chunks of ``"chunk"`` characters (default 8) ``"chunk_delay"`` seconds apart, tool
+  chunks of ``"chunk"`` characters (default 8, larger for long content: at most about
+  1000 content chunks, since a client spends ~0.4 ms per chunk and a 5 MB reply in
+  8-character chunks would take minutes) ``"chunk_delay"`` seconds apart, tool
   calls as deltas, a usage chunk when ``stream_options.include_usage`` is set; with
   ``{"cut": "stream"}`` the stream stops after the first chunks without ``[DONE]``.
+  A request that does not stream a reply with ``"chunk_delay"`` gets it after as long
+  as the stream would have taken (the server generates the whole reply first).
 
 :data:`FAULTS` names the fault modes of a misbehaving endpoint, one reply each.
 
@@ -103,6 +107,8 @@ class OpenAIServer:
                 if body.get("stream") and not reply.get("empty_choices"):
                     self._stream(body, reply)
                     return
+                if reply.get("chunk_delay"):  # generating takes as long as streaming would
+                    time.sleep(reply["chunk_delay"] * len(stream_chunks(body, reply)))
                 data = json.dumps(completion(body, reply)).encode()
                 if reply.get("cut") == "body":
                     self._send(200, data, cut=True)
@@ -209,7 +215,7 @@ def stream_chunks(body: dict, reply: Reply) -> list[dict]:
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     content = str(reply.get("content") or "")
-    size = int(reply.get("chunk", 8))
+    size = int(reply["chunk"]) if "chunk" in reply else max(8, -(-len(content) // 1000))
     chunks += [chunk({"content": content[i:i + size]}) for i in range(0, len(content), size)]
     for index, call in enumerate(_message(reply).get("tool_calls", [])):
         chunks.append(chunk({"tool_calls": [{"index": index, "id": call["id"], "type": "function",

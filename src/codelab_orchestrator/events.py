@@ -17,6 +17,8 @@ EVENTS = (
     "plan_completed", "budget_warning", "budget_exceeded",
     # from inside a task's run (forwarded with plan_id, task_id, agent and attempt):
     "model_call", "model_usage", "tool_called", "tool_result",
+    # while a model call runs, at most once a second: elapsed_s, tokens and chars so far
+    "model_progress",
 )
 
 

@@ -22,6 +22,19 @@ class EmptyAnswerError(ValueError):
     """The specialist ended without saying anything."""
 
 
+class CutReplyError(ValueError):
+    """The model's reply was cut at its token limit: a fragment, never a task's result.
+
+    Raised by :class:`~.replies.ContinueCutReplies` when continuing did not finish it,
+    and by :func:`outcome_of` for a cut last message that got past it (defence in depth)."""
+
+
+def cut_at_limit(message: BaseMessage) -> bool:
+    """Whether ``message`` is a reply the model stopped at its token limit."""
+    return isinstance(message, AIMessage) and (
+        (message.response_metadata or {}).get("finish_reason") == "length")
+
+
 @dataclass
 class TaskOutcome:
     result: str
@@ -82,8 +95,12 @@ def record_of(messages: list[BaseMessage]) -> dict[str, Any]:
 
 
 def outcome_of(messages: list[BaseMessage]) -> TaskOutcome:
-    """The final answer and what was done; :class:`EmptyAnswerError` if there is no answer."""
+    """The final answer and what was done; :class:`EmptyAnswerError` if there is no answer,
+    :class:`CutReplyError` if the answer was cut at the model's token limit."""
     last = messages[-1] if messages else None
+    if last is not None and cut_at_limit(last):
+        raise CutReplyError("the model's last reply was cut at its token limit "
+                            "(finish_reason=length): not a result")
     answer = text_of(last).strip() if isinstance(last, AIMessage) else ""
     if not answer:
         raise EmptyAnswerError("the model returned an empty answer")

@@ -6,7 +6,11 @@ replaces the hand-written loop of before: the budget (the plan's cost cap and
 ``max_tokens_per_task``, checked before every model call), a model-call limit per attempt
 (``max_model_calls_per_task``, as a wrapper: no extra checkpointed step), tool errors returned to the model as tool
 messages (the tools do that themselves), a cap on every tool output, old
-tool results cleared when the context grows, and activity events.
+tool results cleared when the context grows, activity events and progress while
+a model call runs, replies cut at the token limit continued (or the task failed),
+and huge replies stored as artifacts (see :mod:`.replies`). The model streams
+(OpenAI-compatible endpoints), so a long generation shows progress and is not
+taken for a dead connection.
 
 Agents are compiled once per row version and reused for every task: the
 task's directory and limits arrive in the run's context
@@ -37,6 +41,12 @@ from ..tools import tools_for
 from . import tracing
 from .budget import BudgetGuard
 from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
+from .replies import (
+    ContinueCutReplies,
+    LargeReplyArtifacts,
+    ReplyProgress,
+    StreamedReplyCheck,
+)
 from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
@@ -58,7 +68,7 @@ class TaskAgentState(AgentState):
 def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> CompiledStateGraph:
     """The compiled agent for ``agent`` under ``settings`` (cached: compiling costs ms)."""
     config = agent.config
-    model = model_for(config, agent.role.value)
+    model = model_for(config, agent.role.value, streaming=True)
     key = (agent.id, agent.updated_at, config.model_dump_json(), id(model),
            settings.max_model_calls_per_task, settings.max_tool_output_chars)
     with _lock:
@@ -74,12 +84,17 @@ def specialist_agent(agent: AgentRecord, settings: OrchestratorConfig) -> Compil
             LeaseFence(),  # outermost: nothing runs, and nothing is kept, without the lease
             BudgetGuard(),  # then: a refused call is not announced, made or counted
             ActivityEvents(),
+            ReplyProgress(),
+            LargeReplyArtifacts(),  # outside RedactSecrets (the file is redacted) and outside
+            # TextToolCallMiddleware (calls written in a long reply are recovered first)
             RedactSecrets(),
             ModelCallLimit(settings.max_model_calls_per_task),
             ToolOutputCap(settings.max_tool_output_chars),
             ContextEditingMiddleware(edits=[ClearToolUsesEdit(
                 trigger=CLEAR_TOOL_RESULTS_AT_TOKENS, keep=3)]),
-            TextToolCallMiddleware(),  # innermost: the others see the calls it recovers
+            TextToolCallMiddleware(),  # the others see the calls it recovers
+            ContinueCutReplies(),  # calls are recovered from whole replies only
+            StreamedReplyCheck(),  # innermost: a cut stream is never taken as a reply
         ],
         state_schema=TaskAgentState,
         context_schema=TaskContext,

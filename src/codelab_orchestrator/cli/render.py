@@ -2,8 +2,9 @@
 a line per decision, or one JSON object per event.
 
 The table is rebuilt on every refresh (four times a second), so running tasks show
-their elapsed time and what their agent is doing right now (calling the model, or
-the tool it runs), from the events the tasks' runs stream.
+their elapsed time and what their agent is doing right now (calling the model, with
+the call's elapsed time and tokens so far while it runs, or the tool it runs), from
+the events the tasks' runs stream.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Progress:
         self.doing: dict[str, str] = {}  # task id -> what its agent is doing now
         self.usage: dict[str, dict] = {}  # task id -> its attempt's spend so far (model_usage)
         self.live: Live | None = None
+        self.waiting = ""  # a model call outside the tasks, while no plan is shown
 
     def __enter__(self) -> Progress:
         if not self.as_json:
@@ -69,9 +71,13 @@ class Progress:
         task, kind = event.get("task_id"), event.get("event")
         track_usage(self.usage, event)
         if not task:
+            if kind == "model_progress":  # a node's own model call (classify, plan)
+                self.waiting = model_progress(event)
             return
         if kind == "model_call":
             self.doing[task] = f"model call {event.get('step', '')}".strip()
+        elif kind == "model_progress":
+            self.doing[task] = model_progress(event)
         elif kind == "tool_called":
             target = (event.get("args") or {}).get("path") or (event.get("args") or {}).get("command")
             self.doing[task] = f"{event.get('tool')} {target or ''}".strip()
@@ -80,7 +86,7 @@ class Progress:
 
     def __rich__(self) -> Any:
         if self.plan is None:
-            return Text("classifying...", style="dim")
+            return Text(f"classifying... {self.waiting}".strip(), style="dim")
         table = Table(title=f"plan {self.plan.id}: {self.plan.goal[:70]}", title_justify="left",
                       box=box.SIMPLE_HEAD)
         for column, width in (("task", 6), ("agent", 7), ("status", 9), ("elapsed", 7),
@@ -102,6 +108,16 @@ def _elapsed(task: Task) -> str:
         return ""
     end = task.finished_at or (now() if task.status == "running" else task.started_at)
     return f"{(end - task.started_at).total_seconds():.1f}s"
+
+
+def model_progress(event: dict[str, Any]) -> str:
+    """``model call 2 · 12s · 85 tok``: a long call is visibly alive (tokens where it streams).
+    A node's own call is named by its ``phase`` (``classify · 40s``)."""
+    label = f"model call {event['step']}" if event.get("step") else str(event.get("phase") or "model call")
+    parts = [label, f"{float(event.get('elapsed_s') or 0):.0f}s"]
+    if event.get("tokens"):
+        parts.append(f"{event['tokens']} tok")
+    return " · ".join(parts)
 
 
 def describe(event: dict[str, Any], verbose: bool = False) -> str | None:

@@ -2,9 +2,16 @@
 
 Creating a client per task would cost milliseconds and a connection pool each
 time, so instances are cached by (model, temperature, max_tokens, timeout,
-retries, base URL). :func:`model_for` reads all of them from an agent row,
+retries, streaming, base URL). :func:`model_for` reads all of them from an agent row,
 with the role's default ``max_tokens`` and the environment's timeout and
 retries when the row leaves them unset.
+
+``streaming=True`` (the specialists ask for it) makes an OpenAI-compatible client
+stream its replies, with token usage in the last chunk: a long generation then
+shows progress token by token, and the client's timeout applies between chunks
+instead of to the whole reply, so a slow model is not taken for a dead
+connection and retried from scratch. Classification and planning keep plain
+requests (structured output over a stream gains nothing there).
 """
 
 from __future__ import annotations
@@ -51,20 +58,23 @@ def unregister_model(name: str) -> None:
             del _cache[key]
 
 
-def model_for(config: AgentConfig, role: str, *, temperature: float | None = None) -> BaseChatModel:
+def model_for(config: AgentConfig, role: str, *, temperature: float | None = None,
+              streaming: bool = False) -> BaseChatModel:
     """The chat model an agent row asks for: its model, temperature (``temperature``
     overrides it), ``max_tokens`` (else the role's default), ``timeout_s`` and ``max_retries``."""
     return get_chat_model(
         config.model,
         temperature=config.temperature if temperature is None else temperature,
         max_tokens=config.max_tokens or DEFAULT_MAX_TOKENS.get(role, DEFAULT_MAX_TOKENS["custom"]),
-        timeout_s=config.timeout_s, max_retries=config.max_retries)
+        timeout_s=config.timeout_s, max_retries=config.max_retries, streaming=streaming)
 
 
 def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | None = None,
-                   timeout_s: float | None = None, max_retries: int | None = None) -> BaseChatModel:
+                   timeout_s: float | None = None, max_retries: int | None = None,
+                   streaming: bool = False) -> BaseChatModel:
     """``timeout_s``/``max_retries`` default to ``CODELAB_MODEL_TIMEOUT`` (else 120 s) and
-    ``CODELAB_MODEL_MAX_RETRIES`` (else 2), read when the client is made."""
+    ``CODELAB_MODEL_MAX_RETRIES`` (else 2), read when the client is made. ``streaming``
+    applies to OpenAI-compatible models (``openai:``); other providers ignore it."""
     registered = _registered.get(model) or _import_script(model)
     if registered is not None:
         return registered
@@ -73,11 +83,15 @@ def get_chat_model(model: str, *, temperature: float = 0.2, max_tokens: int | No
     if max_retries is None:
         max_retries = int(os.environ.get("CODELAB_MODEL_MAX_RETRIES", DEFAULT_MAX_RETRIES))
     # The base URL is read when a client is made: a new one means a new client.
+    streaming = streaming and model.startswith("openai:")
     key = (model, temperature, max_tokens, timeout_s, max_retries, os.environ.get("OPENAI_BASE_URL"))
+    if streaming:  # a key without the flag for plain clients: same instance as before
+        key = (*key, "streaming")
     with _lock:
         cached = _cache.get(key)
         if cached is None:
-            cached = _cache[key] = _init(model, temperature, max_tokens, timeout_s, max_retries)
+            cached = _cache[key] = _init(model, temperature, max_tokens, timeout_s, max_retries,
+                                         streaming)
     return cached
 
 
@@ -111,12 +125,18 @@ def _import_script(model: str) -> BaseChatModel | None:
 
 
 def _init(model: str, temperature: float, max_tokens: int | None, timeout_s: float,
-          max_retries: int) -> BaseChatModel:
+          max_retries: int, streaming: bool = False) -> BaseChatModel:
     from langchain.chat_models import init_chat_model  # noqa: PLC0415 - slow import
 
     kwargs: dict[str, object] = {
         "temperature": temperature, "timeout": timeout_s, "max_retries": max_retries,
     }
+    if streaming:  # init_chat_model passes these through to ChatOpenAI
+        kwargs["streaming"] = True
+        kwargs["stream_usage"] = True  # usage in the last chunk: budgets count every call
+        # the gap allowed between chunks (first token included) is the row's timeout too,
+        # not langchain-openai's own 120 s default
+        kwargs["stream_chunk_timeout"] = timeout_s
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
     if model.startswith("openai:") and not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):
