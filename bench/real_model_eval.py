@@ -292,6 +292,8 @@ def _base_env() -> dict[str, str]:
 
 def check_goal(req: Request, python: str, cwd: Path, changed: list[str], status: str,
                text: str, tests: tuple[int, int]) -> tuple[bool, str]:
+    if status != "completed":
+        return False, f"status {status}"
     if req.unchanged and changed:
         return False, f"changed {len(changed)} file(s) though asked not to"
     if req.answer:
@@ -315,8 +317,6 @@ def check_goal(req: Request, python: str, cwd: Path, changed: list[str], status:
         return False, f"{failed} test(s) fail"
     if req.tests == "no-worse" and failed > 1:
         return False, f"{failed} tests fail (1 before)"
-    if status != "completed":
-        return False, f"status {status}"
     return True, ""
 
 
