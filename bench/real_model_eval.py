@@ -23,6 +23,7 @@ SIGKILL 30 s later; it counts as a hang.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import http.server
 import json
@@ -390,10 +391,8 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
                 res.exit_code = proc.wait()
                 res.reason = f"no end within {args.wall:.0f} s; Ctrl-C ignored 30 s, killed"
     res.wall_s = round(time.monotonic() - started, 1)
-    try:  # whatever the run's own subprocesses still hold
+    with contextlib.suppress(OSError):  # whatever the run's own subprocesses still hold
         os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
     usage = counter.take()
     res.model_calls, res.completion_tokens = usage["calls"], usage["completion_tokens"]
     res.http_errors = usage["http_errors"]
@@ -515,7 +514,7 @@ def print_text(results: list[Result]) -> None:
     rows = [list(COLUMNS)] + [row(r) for r in results]
     widths = [max(len(x[i]) for x in rows) for i in range(len(COLUMNS))]
     for x in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(x, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)))
     print()
     for r in results:
         notes = "; ".join(x for x in (
@@ -595,9 +594,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# codelab {codelab}  model {args.model} at {args.url}  wall {args.wall:.0f} s  "
           f"model timeout {args.model_timeout:.0f} s  routing {args.routing or 'default'}"
           + (f"  (CLI lacks {' '.join(missing)})" if missing else ""), flush=True)
-    out_f = open(args.out, "w", encoding="utf-8") if args.out else None
     results: list[Result] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        out_f = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else None
+        stack.callback(server.shutdown)
+        if not args.keep and not args.workdir:
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         for req in requests:
             res = run_one(req, args, proxy_url, counter, flags, workdir)
             results.append(res)
@@ -606,12 +608,6 @@ def main(argv: list[str] | None = None) -> int:
             if out_f:
                 out_f.write(json.dumps(asdict(res), ensure_ascii=False) + "\n")
                 out_f.flush()
-    finally:
-        server.shutdown()
-        if out_f:
-            out_f.close()
-        if not args.keep and not args.workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
     print()
     print_text(results)
     if args.markdown:
