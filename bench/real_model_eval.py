@@ -115,13 +115,14 @@ REQUESTS: tuple[Request, ...] = (
 class _Counter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.calls = self.prompt_tokens = self.completion_tokens = self.errors = 0
+        self.calls = self.prompt_tokens = self.completion_tokens = self.errors = self.cut = 0
 
     def take(self) -> dict[str, int]:
         with self.lock:
             out = {"calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                   "completion_tokens": self.completion_tokens, "http_errors": self.errors}
-            self.calls = self.prompt_tokens = self.completion_tokens = self.errors = 0
+                   "completion_tokens": self.completion_tokens, "http_errors": self.errors,
+                   "cut": self.cut}
+            self.calls = self.prompt_tokens = self.completion_tokens = self.errors = self.cut = 0
             return out
 
 
@@ -177,12 +178,14 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
             watcher = threading.Thread(target=watch_client, daemon=True)
             watcher.start()
             tail = b""
+            if is_chat:  # every call sent, answered or not (a client time-out still counts)
+                with counter.lock:
+                    counter.calls += 1
             try:
                 conn.request(self.command, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 if is_chat:
                     with counter.lock:
-                        counter.calls += 1
                         counter.errors += resp.status >= 400
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
@@ -199,9 +202,9 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
                     self.wfile.flush()
                     tail = (tail + chunk)[-8192:]
             except (OSError, http.client.HTTPException):
-                if is_chat:
+                if is_chat:  # the client hung up (its time-out, Ctrl-C) or the server failed
                     with counter.lock:
-                        counter.errors += 1
+                        counter.cut += 1
             finally:
                 done.set()
                 conn.close()
@@ -240,7 +243,8 @@ class Result:
     goal_reason: str = ""
     model_calls: int = 0
     completion_tokens: int = 0
-    http_errors: int = 0
+    http_errors: int = 0       # calls the server answered with an HTTP error
+    calls_cut: int = 0         # calls never answered: the client hung up (time-out, Ctrl-C)
     wall_s: float = 0.0
     exit_code: int | None = None
     status: str = "-"
@@ -395,7 +399,7 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
         os.killpg(proc.pid, signal.SIGKILL)
     usage = counter.take()
     res.model_calls, res.completion_tokens = usage["calls"], usage["completion_tokens"]
-    res.http_errors = usage["http_errors"]
+    res.http_errors, res.calls_cut = usage["http_errors"], usage["cut"]
     stdout = out_path.read_text(errors="replace")
     stderr = err_path.read_text(errors="replace")
     res.stderr_tail = stderr[-3000:]
@@ -483,7 +487,8 @@ def row(r: Result) -> list[str]:
     return [str(r.id), r.lang, r.kind, r.classification, r.plan_tasks, f"{r.done}/{r.failed}",
             r.checks, str(len(r.files_changed)),
             r.tests + (" ok" if r.tests_ok else ""), "yes" if r.goal_met else "no",
-            str(r.model_calls), f"{r.wall_s:.0f}", str(r.exit_code), r.status,
+            str(r.model_calls) + (f" ({r.calls_cut} cut)" if r.calls_cut else ""),
+            f"{r.wall_s:.0f}", str(r.exit_code), r.status,
             "yes" if r.clean else ("HANG" if r.hang else "NO")]
 
 
@@ -504,7 +509,8 @@ def totals(results: list[Result]) -> list[tuple[str, str]]:
          str(sum(r.tests_ok is False for r in completed))),
         ("not completed (failed, waiting, stopped...)", str(n - len(completed))),
         ("runs that changed files", str(sum(bool(r.files_changed) for r in results))),
-        ("model calls (total)", str(sum(r.model_calls for r in results))),
+        ("model calls (total; never answered: client time-out or Ctrl-C)",
+         f"{sum(r.model_calls for r in results)} ({sum(r.calls_cut for r in results)})"),
         ("generated tokens (total)", str(sum(r.completion_tokens for r in results))),
         ("wall time (total, s)", f"{sum(r.wall_s for r in results):.0f}"),
     ]
