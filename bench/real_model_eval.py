@@ -308,15 +308,21 @@ def check_goal(req: Request, python: str, cwd: Path, changed: list[str], status:
         if not any(word.lower() in low for word in req.answer):
             return False, f"answer mentions none of {', '.join(req.answer)}"
     if req.goal:
+        # a file outside the copy (one statement a line), so a failure names its statement
+        script = cwd.parent / "goal_check.py"
+        script.write_text("\n".join(part.strip() for part in req.goal.split("; ")) + "\n")
         try:
-            out = subprocess.run([python, "-c", req.goal], cwd=cwd, capture_output=True,
-                                 text=True, timeout=30, env={**_base_env(),
-                                                             "PYTHONDONTWRITEBYTECODE": "1"})
+            out = subprocess.run([python, str(script)], cwd=cwd, capture_output=True,
+                                 text=True, timeout=30,
+                                 env={**_base_env(), "PYTHONDONTWRITEBYTECODE": "1",
+                                      "PYTHONPATH": str(cwd)})
         except subprocess.TimeoutExpired:
             return False, "goal check timed out"
         if out.returncode != 0:
-            last = (out.stderr.strip().splitlines() or ["?"])[-1]
-            return False, last[:100]
+            lines = [ln.strip() for ln in out.stderr.strip().splitlines() if ln.strip()]
+            last = lines[-1] if lines else "?"
+            source = lines[-2] if len(lines) > 1 and not lines[-2].startswith("File ") else ""
+            return False, (f"{last} at `{source}`" if source else last)[:160]
     passed, failed = tests
     if req.tests == "all" and failed:
         return False, f"{failed} test(s) fail"
