@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.client
 import http.server
 import json
@@ -563,7 +564,7 @@ def cli_flags(codelab: str, env: dict[str, str]) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--url", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8101/v1")
+    ap.add_argument("--url", default="", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8101/v1")
     ap.add_argument("--model", default="qwen2.5-coder-0.5b-instruct", help="model id the server serves")
     ap.add_argument("--api-key", default="x")
     ap.add_argument("--codelab", default=shutil.which("codelab") or "codelab",
@@ -587,8 +588,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="", help="write the raw results (JSON lines) here")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy, home and output")
     ap.add_argument("--workdir", default="", help="where the copies go (default: a temp dir)")
+    ap.add_argument("--report", default="",
+                    help="print the tables of a saved --out file instead of running anything")
     args = ap.parse_args(argv)
+    if args.report:
+        known = {f.name for f in dataclasses.fields(Result)}
+        saved = [Result(**{k: v for k, v in json.loads(line).items() if k in known})
+                 for line in Path(args.report).read_text().splitlines() if line.strip()]
+        print_text(saved)
+        if args.markdown:
+            print()
+            print_markdown(saved, args.label or f"codelab eval: {args.report}")
+        return 0
 
+    if not args.url:
+        ap.error("--url is required (or --report FILE)")
     requests = list(REQUESTS)
     if args.only:
         wanted = {int(x) for x in args.only.split(",") if x.strip()}
