@@ -302,6 +302,73 @@ def test_git_in_a_worktree_reads_but_cannot_write_metadata(tmp_path, needs_sandb
                                     path=".git", content="gitdir: evil")
 
 
+def _project_with_venv_and_worktree(tmp_path):
+    """A git project with an (ignored) virtualenv, and a task worktree of it (no .venv)."""
+    main = tmp_path / "main"
+    main.mkdir()
+    git(main, "init", "-q", "-b", "main")
+    (main / ".gitignore").write_text(".venv/\n")
+    (main / "secret.txt").write_text("only in the project\n")
+    git(main, "add", ".gitignore")
+    git(main, "commit", "-qm", "first")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(main / ".venv")],
+                   check=True, capture_output=True)
+    git(main, "worktree", "add", "-q", str(tmp_path / "task"), "-b", "task")
+    assert not (tmp_path / "task" / ".venv").exists()
+    return main, tmp_path / "task"
+
+
+def test_a_worktree_runs_commands_with_the_projects_virtualenv_read_only(tmp_path, needs_sandbox):
+    main, task = _project_with_venv_and_worktree(tmp_path)
+    venv = (main / ".venv").resolve()
+    prefix = "import sys; print('PREFIX=' + sys.prefix)"
+    # without the origin, the worktree has no virtualenv: another Python runs
+    assert f"PREFIX={venv}\n" not in run_command(Workspace(task), py(prefix).replace(
+        "python3", "python", 1), ["python"]) + "\n"
+    ws = Workspace(task, origin=main)
+    assert sandbox.tool_dirs(ws.root, ws.origin)[0] == str(venv / "bin")
+    out = run_command(ws, "python -c " + shlex.quote(prefix), ["python"])
+    assert "exit code 0" in out and f"PREFIX={venv}" in out
+    # the same through the tool, with the project root in the task's context
+    context = TaskContext(workspace=str(task), project_root=str(main), allowed_commands=("python",))
+    assert f"PREFIX={venv}" in call_tool("run_command", context,
+                                         command="python -c " + shlex.quote(prefix))
+    # read-only: nothing can be planted in the user's virtualenv from a task
+    plant = "import sys; open(sys.prefix + '/bin/planted', 'w').write('x')"
+    out = run_command(ws, "python -c " + shlex.quote(plant), ["python"])
+    assert "Read-only file system" in out and not (venv / "bin" / "planted").exists()
+    # only the virtualenv of the project is visible, not the project itself
+    peek = f"print(open({str(main / 'secret.txt')!r}).read())"
+    out = run_command(ws, "python -c " + shlex.quote(peek), ["python"])
+    assert "only in the project" not in out and "No such file" in out
+
+
+def test_only_a_real_virtualenv_of_the_origin_is_used(tmp_path):
+    main, task = tmp_path / "main", tmp_path / "task"
+    (tmp_path / "home" / "bin").mkdir(parents=True)
+    main.mkdir()
+    task.mkdir()
+    (main / ".venv").symlink_to(tmp_path / "home")  # a committed symlink: not a virtualenv
+    assert sandbox.project_venvs(task, main) == []
+    assert Workspace(task, origin=main).origin == main.resolve()
+    assert Workspace(task, origin=task).origin is None  # the project itself: no second place
+    (tmp_path / "home" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert sandbox.project_venvs(task, main) == [(tmp_path / "home").resolve()]
+
+
+def test_an_attempt_keeps_the_users_workspace_as_its_project_root():
+    from dataclasses import replace
+
+    from codelab_orchestrator.agents.attempt import Attempt
+    from codelab_orchestrator.state import Task
+
+    attempt = Attempt(session_thread=None, plan_id="p", task=Task(id="t1", description="d",
+                                                                   agent="coder"),
+                      agent=None, settings=None, goal="g", dependencies=(), workspace="/proj")
+    moved = replace(attempt, workspace="/home/x/.codelab/gitspace/worktrees/p/t1.1")
+    assert moved.project_root == "/proj" and moved.workspace.endswith("t1.1")
+
+
 def test_workspace_secrets_are_masked_for_commands(ws, needs_sandbox):
     (ws.root / ".env").write_text("TOKEN=workspace-secret-value\n")
     (ws.root / "keys").mkdir()

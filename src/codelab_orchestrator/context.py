@@ -92,6 +92,9 @@ class TaskContext:
     """The runtime context of one task attempt's run: what its tools may touch."""
 
     workspace: str
+    # The user's project when ``workspace`` is a task's worktree (or view) of it: commands
+    # use its virtualenv, read-only (see tools/sandbox.py).
+    project_root: str = ""
     plan_id: str = ""
     task_id: str = ""
     agent: str = ""

@@ -81,9 +81,14 @@ class Attempt:
     goal: str
     dependencies: tuple[Task, ...]
     workspace: str
+    project_root: str = ""  # the user's workspace; ``workspace`` may become a task's worktree
     budget: Any = None  # budget.ledger.AttemptBudget, checked before each model call
     resume: Any = None  # a person's answer to what the attempt asked (its interrupt)
     previous_error: str | None = None  # why the task's last attempt failed (a retry learns it)
+
+    def __post_init__(self) -> None:
+        if not self.project_root:  # built with the user's workspace, before the worktree
+            object.__setattr__(self, "project_root", self.workspace)
 
     @property
     def key(self) -> str:
@@ -102,6 +107,7 @@ class Attempt:
         config = self.agent.config
         return TaskContext(
             workspace=self.workspace, plan_id=self.plan_id, task_id=self.task.id,
+            project_root=self.project_root,
             agent=self.task.agent, allowed_commands=tuple(config.allowed_commands),
             max_tool_output_chars=self.settings.max_tool_output_chars,
             allow_network=config.allow_network, command_policy=self.settings.command_policy,

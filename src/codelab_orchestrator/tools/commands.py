@@ -114,13 +114,13 @@ def prepare_command(ws: Workspace, command: str, allowed: list[str]) -> Prepared
 
 def _launch(ws: Workspace, prepared: PreparedCommand, sandboxed: bool,
             allow_network: bool) -> tuple[list[str], dict[str, str]]:
-    executable = sandbox.resolve_program(ws.root, prepared.program)
+    executable = sandbox.resolve_program(ws.root, prepared.program, ws.origin)
     if executable is None:
         raise WorkspaceError(f"{prepared.program!r} is not installed on this machine")
     argv = [executable, *prepared.argv[1:]]
     if sandboxed:
         return sandbox.bwrap_argv(ws, argv, allow_network=allow_network), {"PATH": "/usr/bin:/bin"}
-    return argv, sandbox.sandbox_env(ws.root)
+    return argv, sandbox.sandbox_env(ws.root, ws.origin)
 
 
 def gate_command(ws: Workspace, command: str, allowed: list[str], policy: str = "sandbox",

@@ -34,7 +34,8 @@ from .workspace import Workspace, WorkspaceError
 def _workspace(runtime: ToolRuntime) -> Workspace:
     context = runtime.context
     return Workspace(getattr(context, "workspace", None) or ".",
-                     deny=tuple(getattr(context, "deny_files", ()) or ()))
+                     deny=tuple(getattr(context, "deny_files", ()) or ()),
+                     origin=getattr(context, "project_root", None) or None)
 
 
 async def _call(runtime: ToolRuntime, work: Callable[..., str], *args: Any) -> str:

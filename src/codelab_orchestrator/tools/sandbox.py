@@ -5,7 +5,8 @@ What a sandboxed program sees:
 - the system (``/usr``, ``/etc``, the ``/bin``/``/lib`` links) read-only, with
   password and key files of ``/etc`` masked; the Python installations the tool
   path needs (this process's virtualenv and base interpreter, the workspace's
-  own ``.venv``'s interpreter) read-only; nothing else of the host (no
+  own ``.venv``'s interpreter, and for a task's worktree the project's
+  ``.venv`` with its interpreter) read-only; nothing else of the host (no
   ``/home``, ``/root``, ``/var``, ``/run``, sockets or other workspaces);
 - the workspace directory, writable; its git metadata read-only (a ``.git``
   directory, or for a worktree the ``gitdir`` its ``.git`` file names and
@@ -109,33 +110,58 @@ def _bwrap_env() -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def tool_dirs(root: Path) -> list[str]:
-    """``PATH`` inside the sandbox: the workspace's virtualenv, this process's, the system's."""
-    dirs = [str(root / venv / "bin") for venv in (".venv", "venv") if (root / venv / "bin").is_dir()]
+def project_venvs(root: Path, origin: Path | None = None) -> list[Path]:
+    """The user's own virtualenvs for a command run in ``root``: ``root``'s ``.venv``/``venv``,
+    then, when ``root`` is a task's worktree (or view) of the project at ``origin``, the
+    project's. Git worktrees lack the ignored ``.venv``, so without the origin's a check such
+    as ``pytest`` would run with the orchestrator's Python instead of the project's. An
+    origin's virtualenv is given as its real path (it is bound read-only at that path)."""
+    found: list[Path] = [root / venv for venv in (".venv", "venv") if (root / venv / "bin").is_dir()]
+    if origin is not None and origin != root:
+        for venv in (".venv", "venv"):
+            try:
+                real = (origin / venv).resolve()
+            except (OSError, RuntimeError):
+                continue
+            # A real virtualenv only (its pyvenv.cfg): a committed `.venv` symlink to, say,
+            # the home directory must not bind it into the sandbox.
+            if (real / "bin").is_dir() and (real / "pyvenv.cfg").is_file() \
+                    and real != Path("/") and not any(real.is_relative_to(d) for d in SYSTEM_DIRS):
+                found.append(real)
+    return found
+
+
+def tool_dirs(root: Path, origin: Path | None = None) -> list[str]:
+    """``PATH`` inside the sandbox: the workspace's virtualenv, the project's (``origin``, for
+    a worktree), this process's, the system's."""
+    dirs = [str(venv / "bin") for venv in project_venvs(root, origin)]
     if sys.prefix != sys.base_prefix:
         dirs.append(str(Path(sys.prefix) / "bin"))
     dirs += ["/usr/local/bin", "/usr/bin", "/bin"]
     return list(dict.fromkeys(dirs))
 
 
-def sandbox_env(root: Path) -> dict[str, str]:
+def sandbox_env(root: Path, origin: Path | None = None) -> dict[str, str]:
     """The whole environment a command gets: no keys, no database URLs, nothing inherited."""
-    return {"PATH": os.pathsep.join(tool_dirs(root)), "HOME": SANDBOX_HOME, "LANG": "C.UTF-8",
-            "TMPDIR": "/tmp", "TERM": "dumb"}
+    return {"PATH": os.pathsep.join(tool_dirs(root, origin)), "HOME": SANDBOX_HOME,
+            "LANG": "C.UTF-8", "TMPDIR": "/tmp", "TERM": "dumb"}
 
 
-def resolve_program(root: Path, program: str) -> str | None:
-    return shutil.which(program, path=os.pathsep.join(tool_dirs(root)))
+def resolve_program(root: Path, program: str, origin: Path | None = None) -> str | None:
+    return shutil.which(program, path=os.pathsep.join(tool_dirs(root, origin)))
 
 
-def _interpreter_roots(root: Path) -> list[Path]:
+def _interpreter_roots(root: Path, origin: Path | None = None) -> list[Path]:
     """Read-only installations the tool path needs (outside /usr): this process's virtualenv
-    and base Python, and the base Python of the workspace's own virtualenv. Bound after the
-    workspace, so they stay read-only even inside it: code planted in this process's
-    virtualenv would run outside the sandbox."""
+    and base Python, the project's own virtualenv when it is outside ``root`` (``origin``'s,
+    for a worktree: never writable from a task), and the base Python of each of the user's
+    virtualenvs. Bound after the workspace, so they stay read-only even inside it: code
+    planted in this process's virtualenv would run outside the sandbox."""
     roots = [Path(sys.prefix), Path(sys.base_prefix)]
-    for venv in (".venv", "venv"):
-        cfg = root / venv / "pyvenv.cfg"
+    for venv in project_venvs(root, origin):
+        if not venv.is_relative_to(root):
+            roots.append(venv)
+        cfg = venv / "pyvenv.cfg"
         try:
             lines = cfg.read_text(errors="replace").splitlines() if cfg.is_file() else []
         except OSError:
@@ -279,7 +305,7 @@ def bwrap_argv(ws: Workspace, argv: list[str], *, allow_network: bool,
     args += _system_args(allow_network)
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", SANDBOX_HOME]
     args += ["--bind", str(root), str(root)]
-    for path in _interpreter_roots(root):
+    for path in _interpreter_roots(root, ws.origin):
         args += ["--ro-bind", str(path), str(path)]
     for path in git_metadata(root):
         args += ["--ro-bind", str(path), str(path)]
@@ -292,6 +318,6 @@ def bwrap_argv(ws: Workspace, argv: list[str], *, allow_network: bool,
         args += (["--tmpfs", str(path), "--remount-ro", str(path)] if is_dir
                  else ["--ro-bind", "/dev/null", str(path)])
     args += ["--remount-ro", "/", "--chdir", str(root), "--clearenv"]
-    for key, value in sandbox_env(root).items():
+    for key, value in sandbox_env(root, ws.origin).items():
         args += ["--setenv", key, value]
     return [*args, "--", *argv]

@@ -45,13 +45,26 @@ class WorkspaceError(ValueError):
 
 
 class Workspace:
-    """One directory the tools may touch; ``deny`` extends the built-in secret patterns."""
+    """One directory the tools may touch; ``deny`` extends the built-in secret patterns.
 
-    def __init__(self, root: str | Path, deny: Iterable[str] = ()):
+    ``origin``: the user's project directory when ``root`` is a task's worktree of it (or a
+    read-only view). Tools never read or write it; commands use its virtualenv (read-only),
+    which the worktree lacks (``.venv`` is ignored by git)."""
+
+    def __init__(self, root: str | Path, deny: Iterable[str] = (),
+                 origin: str | Path | None = None):
         path = Path(root).expanduser()
         if not path.is_dir():
             raise WorkspaceError(f"workspace {str(root)!r} is not an existing directory")
         self.root = path.resolve()
+        self.origin: Path | None = None
+        if origin:
+            try:
+                resolved = Path(origin).expanduser().resolve()
+            except (OSError, RuntimeError):
+                resolved = None
+            if resolved is not None and resolved.is_dir() and resolved != self.root:
+                self.origin = resolved
         self.policy = FilePolicy(self.root, deny)
         # The Python running this process, when it lives in the workspace: code written there
         # would run outside any sandbox, so the write tools leave it alone.
