@@ -51,7 +51,10 @@ from ..events import emit
 from ..persistence.settings import data_dir
 from .outcome import CutReplyError, cut_at_limit, text_of
 
-MAX_CONTINUATIONS = 2
+MAX_CONTINUATIONS = 1  # each continuation may cost another max_tokens of a slow model
+LOOP_UNIT_CHARS = 200  # a reply repeating the same this-many characters ...
+LOOP_REPEATS = 4  # ... this many times is looping (a small model's failure mode)
+LOOP_CHECK_EVERY = 64  # characters between two checks while a reply streams
 CONTINUE_PROMPT = ("Your reply was cut off at your token limit. Continue exactly where you "
                    "stopped: do not repeat anything and do not start over.")
 MAX_REPLY_CHARS = 100_000  # longer replies are stored as artifacts
@@ -124,6 +127,10 @@ class ContinueCutReplies(AgentMiddleware):
             raise CutReplyError(
                 f"the model's reply was cut at its token limit {len(parts)} times "
                 f"(max_tokens={_max_tokens(request)})")
+        if repeating("".join(text_of(part) for part in parts)):  # going on would loop on
+            raise CutReplyError(f"the model's reply was cut at its token limit "
+                                f"(max_tokens={_max_tokens(request)}) while it was repeating "
+                                "itself; answer briefly or call one tool")
         so_far = AIMessage(content="".join(text_of(part) for part in parts))
         return request.override(messages=[*request.messages, so_far, HumanMessage(CONTINUE_PROMPT)])
 
@@ -289,18 +296,42 @@ class LargeReplyArtifacts(AgentMiddleware):
         return self._store(request, await handler(request))
 
 
+# -- replies that loop ------------------------------------------------------------------------
+
+
+class RepeatingReplyError(RuntimeError):
+    """The model was writing the same text again and again: the call was stopped."""
+
+
+def repeating(text: str) -> bool:
+    """Whether ``text`` ends in a loop: its last :data:`LOOP_UNIT_CHARS` characters occur
+    :data:`LOOP_REPEATS` times in it (exact repeats of that length are rare in real code or
+    prose, and the usual way a small model fills its token limit)."""
+    if len(text) < LOOP_UNIT_CHARS * LOOP_REPEATS:
+        return False
+    return text.count(text[-LOOP_UNIT_CHARS:]) >= LOOP_REPEATS
+
+
 # -- progress ----------------------------------------------------------------------------------
 
 
 class _TokenCounter(BaseCallbackHandler):
     """Counts streamed chunks (about one token each) and their characters, text and
-    tool-call arguments alike. Inline: a counter must not cost a thread hop per token."""
+    tool-call arguments alike. Inline: a counter must not cost a thread hop per token.
+
+    It also stops a reply that loops (:func:`repeating`) as it streams, instead of letting a
+    small model spend its whole token limit -- minutes at local speeds -- on a loop: the
+    error it raises ends the model call (``raise_error``) and fails the attempt with that
+    reason, so the retry is told."""
 
     run_inline = True
+    raise_error = True
 
     def __init__(self) -> None:
         self.tokens = 0
         self.chars = 0
+        self.text: list[str] = []
+        self.checked = 0
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         """Nothing to do; defined so LangChain does not fall back to ``on_llm_start`` with
@@ -314,6 +345,15 @@ class _TokenCounter(BaseCallbackHandler):
         if chars:
             self.tokens += 1
             self.chars += chars
+            self.text.append(token if isinstance(token, str) else "")
+            for call in getattr(message, "tool_call_chunks", None) or []:
+                self.text.append(call.get("args") or "")
+            if self.chars - self.checked >= LOOP_CHECK_EVERY:
+                self.checked = self.chars
+                if repeating("".join(self.text)):
+                    raise RepeatingReplyError(
+                        f"the model kept repeating the same text (stopped after {self.tokens} "
+                        "tokens); answer briefly or call one tool")
 
 
 # Set while a model call runs: LangChain adds the counter to the callbacks of every run
