@@ -84,9 +84,7 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
     async def start(task: Task, resume: Any = None, previous_error: str | None = None,
                     **event: Any) -> None:
         nonlocal space
-        attempt = _attempt(plan, task, project, context, thread_id, budget, resume)
-        if attempt is not None and previous_error:
-            attempt = replace(attempt, previous_error=previous_error)
+        attempt = _attempt(plan, task, project, context, thread_id, budget, resume, previous_error)
         if attempt is None:
             changed[task.id] = _failed(task, f"no enabled agent for role {task.agent!r}")
             return
@@ -172,15 +170,17 @@ async def execute_task(state: State, runtime: Runtime[Context], config: Runnable
         **budget.spent_update(changed.values())}
 
 
-def _attempt(plan: Plan, task: Task, project: Project, context: Context,
-             thread_id: str | None, budget: PlanBudget, resume: Any = None) -> Attempt | None:
+def _attempt(plan: Plan, task: Task, project: Project, context: Context, thread_id: str | None,
+             budget: PlanBudget, resume: Any = None, previous_error: str | None = None
+             ) -> Attempt | None:
     agent = project.agent_for(task.agent) or project.agent_for(project.resolve_role(task.agent))
     if agent is None:
         return None
     dependencies = tuple(t for t in plan.tasks if t.id in task.dependencies)
     attempt = Attempt(session_thread=thread_id, plan_id=plan.id, task=task, agent=agent,
                       settings=effective_settings(project.settings, context), goal=plan.goal,
-                      dependencies=dependencies, workspace=context.workspace, resume=resume)
+                      dependencies=dependencies, workspace=context.workspace, resume=resume,
+                      previous_error=previous_error)
     return replace(attempt, budget=budget.for_attempt(attempt.key, agent.config))
 
 
@@ -199,9 +199,8 @@ async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
     async with fencing.hold(attempt.thread_id) if saver is not None else contextlib.nullcontext():
         try:
             directory = await spaces.task_directory(space, task, plan, writing, writers)
-            if wanted.needs_baseline:
-                baseline = await spaces.baseline(space, task, lambda: measure_baseline(
-                    wanted, directory, policy))
+            baseline = await spaces.baseline(space, task, lambda: measure_baseline(
+                wanted, directory, policy)) if wanted.needs_baseline else None
             outcome = await _bounded(run_attempt(replace(attempt, workspace=directory), saver,
                                                  control), attempt.settings.task_timeout_s)
             changed: list[str] = []
@@ -209,8 +208,7 @@ async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
                 await fencing.check()
                 changed = await spaces.commit(space, task, attempt.agent.name, outcome.result)
             report = await verify(wanted, result=outcome.result, directory=directory,
-                                  changed=changed, policy=policy,
-                                  baseline=baseline if wanted.needs_baseline else None)
+                                  changed=changed, policy=policy, baseline=baseline)
             if writing:
                 await spaces.merge(space, task)
             return replace(outcome, verified=report.passed, unverified=report.skipped)
