@@ -31,6 +31,7 @@ and one more checkpoint of the attempt.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -228,10 +229,25 @@ class StreamedReplyCheck(AgentMiddleware):
         if not _streams(request):
             return await handler(request)
         for _ in range(self.retries + 1):
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except RepeatingReplyError as exc:
+                return _salvaged(exc)
             if not _unfinished(response):
                 return _cut_calls_invalid(response, request)
         raise self._incomplete(self.retries + 1)
+
+
+def _salvaged(exc: RepeatingReplyError) -> ModelResponse:
+    """A text reply stopped because it looped, kept up to its first copy of the loop (the
+    text tool-call recovery outside then reads the call a small model wrote over and over).
+    Native tool-call arguments that loop are not salvaged: the error fails the attempt."""
+    counter = _counter.get()
+    if counter is None or counter.tool_chunks:
+        raise exc
+    return ModelResponse(result=[AIMessage(
+        content=counter.salvage(),
+        response_metadata={"finish_reason": "stop", "stopped": "repeating itself"})])
 
 
 # -- huge replies ------------------------------------------------------------------------------
@@ -303,6 +319,17 @@ class RepeatingReplyError(RuntimeError):
     """The model was writing the same text again and again: the call was stopped."""
 
 
+class _QuietLoopStops(logging.Filter):
+    """LangChain logs a warning for every error a callback raises, even one raised on
+    purpose to stop a call: a stopped loop is reported by the task, not on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "RepeatingReplyError" not in record.getMessage()
+
+
+logging.getLogger("langchain_core.callbacks.manager").addFilter(_QuietLoopStops())
+
+
 def repeating(text: str) -> bool:
     """Whether ``text`` ends in a loop: its last :data:`LOOP_UNIT_CHARS` characters occur
     :data:`LOOP_REPEATS` times in it (exact repeats of that length are rare in real code or
@@ -332,6 +359,14 @@ class _TokenCounter(BaseCallbackHandler):
         self.chars = 0
         self.text: list[str] = []
         self.checked = 0
+        self.tool_chunks = False  # the reply streams native tool-call arguments
+
+    def salvage(self) -> str:
+        """The looping reply up to the end of its first copy of the repeated text: what the
+        model meant to say once (a tool call written as text, an answer)."""
+        text = "".join(self.text)
+        first = text.find(text[-LOOP_UNIT_CHARS:])
+        return text[:first + LOOP_UNIT_CHARS]
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         """Nothing to do; defined so LangChain does not fall back to ``on_llm_start`` with
@@ -348,6 +383,7 @@ class _TokenCounter(BaseCallbackHandler):
             self.text.append(token if isinstance(token, str) else "")
             for call in getattr(message, "tool_call_chunks", None) or []:
                 self.text.append(call.get("args") or "")
+                self.tool_chunks = True
             if self.chars - self.checked >= LOOP_CHECK_EVERY:
                 self.checked = self.chars
                 if repeating("".join(self.text)):
