@@ -397,3 +397,15 @@ def test_a_nodes_own_model_call_shows_before_the_plan(monkeypatch):
     progress.feed("custom", {**seen[-1], "elapsed_s": 41.2, "tokens": 12})
     console.print(progress)
     assert "classifying... classify · 41s · 12 tok" in console.export_text()
+
+
+def test_a_loop_is_kept_once_whatever_its_length():
+    from codelab_orchestrator.agents.replies import _TokenCounter, repeating
+
+    counter = _TokenCounter()
+    counter.text = ["Intro. " + "The task is to find all functions. " * 30]
+    assert repeating("".join(counter.text))
+    assert counter.salvage() == "Intro. The task is to find all functions. "
+    counter.text = ["x" * 150 + "a fairly long unit of text that repeats, " * 3 * 8]
+    assert counter.salvage() == "x" * 150 + "a fairly long unit of text that repeats, "
+    assert not repeating("def f():\n    return 1\n" * 3 + "print('done')\n" * 5)

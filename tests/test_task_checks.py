@@ -183,3 +183,18 @@ def test_an_answer_that_is_only_a_tool_call_in_text_is_not_an_answer(orchestrate
     out = orchestrate.send("what does utils.py do?")
     assert out["final"].status == "failed"
     assert out["plan"].tasks[0].status == "failed"
+
+
+def test_an_answer_must_address_what_the_request_names(tmp_path):
+    from codelab_orchestrator.checks import CheckFailedError, addressed
+
+    (tmp_path / "text.py").write_text("def word_count(s):\n    ...\n\nclass Slug:\n    ...\n")
+    assert addressed("which functions are in text.py?", "word_count and Slug.", str(tmp_path)) \
+        == "Slug, word_count"
+    assert addressed("what does `parse_args` do?", "parse_args reads argv", str(tmp_path)) \
+        == "parse_args"
+    assert addressed("explain the architecture", "anything at all", str(tmp_path)) is None
+    with pytest.raises(CheckFailedError, match="mentions none of text.py"):
+        addressed("какие функции есть в text.py?",
+                  "The task is to find all functions that have a list_files argument.",
+                  str(tmp_path))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .jsontext import text_calls
 from .persistence import AgentRecord
@@ -63,6 +64,7 @@ class TaskChecks:
     command: str | None = None
     test_command: str | None = None  # "the tests do not get worse"
     allowed: tuple[str, ...] = ()  # programs a plan's ``check`` may run (the agent's)
+    request: str = ""  # what a read-only task was asked: its answer must address it
 
     @property
     def needs_baseline(self) -> bool:
@@ -72,7 +74,7 @@ class TaskChecks:
 def checks_for(task: Task, agent: AgentRecord, writing: bool, test_command: str | None) -> TaskChecks:
     """Checks from the plan (``expected``, ``check``) and the defaults of an atomic request."""
     if not writing:
-        return TaskChecks(writing=False)
+        return TaskChecks(writing=False, request=task.description)
     default = task.atomic and agent.role.value in DEFAULT_CHECK_ROLES
     return TaskChecks(writing=True, expected=tuple(task.expected),
                       must_change=default and not task.expected,
@@ -158,7 +160,9 @@ async def verify(checks: TaskChecks, *, result: str, directory: str, changed: li
     report = CheckReport()
     if not checks.writing:
         _check_answer(result)
-        report.passed.append(f"an answer was given ({len(result)} characters)")
+        named = addressed(checks.request, result, directory)
+        report.passed.append(f"an answer was given ({len(result)} characters)"
+                             + (f", about {named}" if named else ""))
         return report
     if checks.expected:
         missing = [path for path in checks.expected if _norm(path) not in {_norm(c) for c in changed}]
@@ -227,6 +231,44 @@ def _check_answer(result: str) -> None:
     if calls and len(re.sub(r"```\w*|<[^>]+>|\s", "", rest)) < 20:
         raise CheckFailedError("check failed: the answer is a tool call written as text, not an "
                                "answer; call the tool, or answer in words")
+
+
+_FILE = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|md|rst|txt|json|"
+                   r"toml|ya?ml|ini|cfg|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|sh|sql|html|css))\b")
+_QUOTED = re.compile(r"`([^`\n]{2,80})`")
+_DEFINED = re.compile(r"^\s*(?:async\s+)?(?:def|class|function|func|fn)\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def addressed(request: str, answer: str, directory: str) -> str | None:
+    """What of the request the answer names; :class:`CheckFailedError` if the request names
+    files or code and the answer mentions none of them, nor anything the named files define
+    (a small model's answer about something else). None when the request names nothing."""
+    files = _FILE.findall(request)
+    names = {*files, *_QUOTED.findall(request)}
+    if not names:
+        return None
+    accepted = set(names) | {Path(f).stem for f in files if len(Path(f).stem) > 2}
+    for name in files:
+        accepted.update(_defined_in(Path(directory), name))
+    lowered = answer.lower()
+    found = sorted(n for n in accepted if n.lower() in lowered)
+    if not found:
+        raise CheckFailedError(
+            "check failed: the answer does not address the request: it mentions none of "
+            f"{', '.join(sorted(names))} nor what they define. Read the files and answer "
+            "about them.")
+    return ", ".join(found[:5])
+
+
+def _defined_in(root: Path, name: str) -> set[str]:
+    path = (root / name).resolve()
+    try:
+        if not path.is_relative_to(root.resolve()) or not path.is_file() \
+                or path.stat().st_size > 500_000:
+            return set()
+        return set(_DEFINED.findall(path.read_text(errors="replace")))
+    except OSError:
+        return set()
 
 
 def _describe(baseline: dict) -> str:

@@ -365,8 +365,11 @@ class _TokenCounter(BaseCallbackHandler):
         """The looping reply up to the end of its first copy of the repeated text: what the
         model meant to say once (a tool call written as text, an answer)."""
         text = "".join(self.text)
-        first = text.find(text[-LOOP_UNIT_CHARS:])
-        return text[:first + LOOP_UNIT_CHARS]
+        tail = text[-LOOP_UNIT_CHARS:]
+        last = len(text) - LOOP_UNIT_CHARS
+        period = last - text.rfind(tail, 0, len(text) - 1)  # the loop's length (overlaps allowed)
+        unit = text[-period:]
+        return text[:text.find(unit) + period]
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         """Nothing to do; defined so LangChain does not fall back to ``on_llm_start`` with
