@@ -375,6 +375,8 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
         env["CODELAB_MODEL_MAX_RETRIES"] = str(args.model_retries)
     if args.test_command:
         env["CODELAB_TEST_COMMAND"] = args.test_command
+    if args.task_timeout is not None:  # the product's own bound on each task attempt
+        env["CODELAB_TASK_TIMEOUT_S"] = str(args.task_timeout)
     if args.pythonpath:
         env["PYTHONPATH"] = args.pythonpath
     cmd = [args.codelab, "run", req.text, "-w", str(project), "--yes"]
@@ -577,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-timeout", type=float, default=120.0,
                     help="CODELAB_MODEL_TIMEOUT for the runs (seconds per model call)")
     ap.add_argument("--model-retries", type=int, default=None, help="CODELAB_MODEL_MAX_RETRIES")
+    ap.add_argument("--task-timeout", type=float, default=None,
+                    help="CODELAB_TASK_TIMEOUT_S: the orchestrator's time limit per task attempt")
     ap.add_argument("--routing", choices=("llm", "local", "hybrid"), default=None,
                     help="--routing for the runs, where the CLI has the flag (default: the row's)")
     ap.add_argument("--test-command", default="python -m pytest -q",
