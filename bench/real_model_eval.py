@@ -117,6 +117,7 @@ class _Counter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.calls = self.prompt_tokens = self.completion_tokens = self.errors = self.cut = 0
+        self.log_dir: Path | None = None  # --log-calls: each call's request and reply here
 
     def take(self) -> dict[str, int]:
         with self.lock:
@@ -179,9 +180,15 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
             watcher = threading.Thread(target=watch_client, daemon=True)
             watcher.start()
             tail = b""
+            log: Path | None = None
             if is_chat:  # every call sent, answered or not (a client time-out still counts)
                 with counter.lock:
                     counter.calls += 1
+                    if counter.log_dir is not None:
+                        log = counter.log_dir / f"call-{counter.calls:03d}"
+                if log is not None:
+                    log.with_suffix(".request.json").write_bytes(body or b"")
+            kept = bytearray()
             try:
                 conn.request(self.command, path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -202,6 +209,8 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
                     self.wfile.write(chunk)
                     self.wfile.flush()
                     tail = (tail + chunk)[-8192:]
+                    if log is not None and len(kept) < 2_000_000:
+                        kept += chunk
             except (OSError, http.client.HTTPException):
                 if is_chat:  # the client hung up (its time-out, Ctrl-C) or the server failed
                     with counter.lock:
@@ -209,6 +218,8 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
             finally:
                 done.set()
                 conn.close()
+                if log is not None:
+                    log.with_suffix(".response.txt").write_bytes(bytes(kept) or b"(no answer)")
             if is_chat:
                 text = tail.decode("utf-8", "replace")
                 p = re.findall(r'"prompt_tokens"\s*:\s*(\d+)', text)
@@ -383,6 +394,9 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     if args.routing and "--routing" in flags:
         cmd += ["--routing", args.routing]
     counter.take()
+    if args.log_calls:
+        counter.log_dir = root / "calls"
+        counter.log_dir.mkdir()
     started = time.monotonic()
     out_path, err_path = root / "stdout.txt", root / "stderr.txt"
     with out_path.open("wb") as out_f, err_path.open("wb") as err_f:
@@ -405,6 +419,7 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     with contextlib.suppress(OSError):  # whatever the run's own subprocesses still hold
         os.killpg(proc.pid, signal.SIGKILL)
     usage = counter.take()
+    counter.log_dir = None
     res.model_calls, res.completion_tokens = usage["calls"], usage["completion_tokens"]
     res.http_errors, res.calls_cut = usage["http_errors"], usage["cut"]
     stdout = out_path.read_text(errors="replace")
@@ -587,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="", help="title of the Markdown table")
     ap.add_argument("--out", default="", help="write the raw results (JSON lines) here")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy, home and output")
+    ap.add_argument("--log-calls", action="store_true",
+                    help="with --keep: each model call's request and reply in RUN/calls/")
     ap.add_argument("--workdir", default="", help="where the copies go (default: a temp dir)")
     ap.add_argument("--report", default="",
                     help="print the tables of a saved --out file instead of running anything")
@@ -603,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.url:
         ap.error("--url is required (or --report FILE)")
+    if args.log_calls and not (args.keep or args.workdir):
+        ap.error("--log-calls needs --keep (or --workdir)")
     requests = list(REQUESTS)
     if args.only:
         wanted = {int(x) for x in args.only.split(",") if x.strip()}
