@@ -443,6 +443,7 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     show = cli_json(args.codelab, ["sessions", "show", res.thread, "--json"], env) \
         if res.thread else None
     fill_from_session(res, show if isinstance(show, dict) else {}, events)
+    settle_status(res)
     # the project afterwards
     status_lines = _git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
     res.files_changed = sorted(ln[3:] for ln in status_lines if ln.strip())
@@ -485,6 +486,13 @@ def fill_from_session(res: Result, show: dict, events: list[dict]) -> None:
         res.plan_tasks = str(created.get("tasks", "-"))
         res.done = str(sum(ev.get("event") == "task_done" for ev in events))
         res.failed = str(sum(ev.get("event") == "task_failed" for ev in events))
+
+
+def settle_status(res: Result) -> None:
+    """A run stopped by Ctrl-C (the CLI's ``stopped`` event) has no final answer: its status
+    is "stopped", not the plan's state left in the session."""
+    if res.events.get("stopped") and not res.events.get("final"):
+        res.status = "stopped"
 
 
 def reason_of(res: Result, stderr: str) -> str:
@@ -612,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         known = {f.name for f in dataclasses.fields(Result)}
         saved = [Result(**{k: v for k, v in json.loads(line).items() if k in known})
                  for line in Path(args.report).read_text().splitlines() if line.strip()]
+        for res in saved:
+            settle_status(res)
         print_text(saved)
         if args.markdown:
             print()
