@@ -331,7 +331,8 @@ def check_goal(req: Request, python: str, cwd: Path, changed: list[str], status:
         except subprocess.TimeoutExpired:
             return False, "goal check timed out"
         if out.returncode != 0:
-            lines = [ln.strip() for ln in out.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln.strip() for ln in out.stderr.strip().splitlines()
+                     if ln.strip(" ^~")]  # not the caret lines under the failing expression
             last = lines[-1] if lines else "?"
             source = lines[-2] if len(lines) > 1 and not lines[-2].startswith("File ") else ""
             return False, (f"{last} at `{source}`" if source else last)[:160]
@@ -622,6 +623,7 @@ def main(argv: list[str] | None = None) -> int:
                  for line in Path(args.report).read_text().splitlines() if line.strip()]
         for res in saved:
             settle_status(res)
+            res.goal_reason = re.sub(r" at `[\^~ ]+`$", "", res.goal_reason)  # older runs
         print_text(saved)
         if args.markdown:
             print()
