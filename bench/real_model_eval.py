@@ -117,6 +117,7 @@ class _Counter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.calls = self.prompt_tokens = self.completion_tokens = self.errors = self.cut = 0
+        self.log_dir: Path | None = None  # --log-calls: each call's request and reply here
 
     def take(self) -> dict[str, int]:
         with self.lock:
@@ -179,9 +180,15 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
             watcher = threading.Thread(target=watch_client, daemon=True)
             watcher.start()
             tail = b""
+            log: Path | None = None
             if is_chat:  # every call sent, answered or not (a client time-out still counts)
                 with counter.lock:
                     counter.calls += 1
+                    if counter.log_dir is not None:
+                        log = counter.log_dir / f"call-{counter.calls:03d}"
+                if log is not None:
+                    log.with_suffix(".request.json").write_bytes(body or b"")
+            kept = bytearray()
             try:
                 conn.request(self.command, path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -202,6 +209,8 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
                     self.wfile.write(chunk)
                     self.wfile.flush()
                     tail = (tail + chunk)[-8192:]
+                    if log is not None and len(kept) < 2_000_000:
+                        kept += chunk
             except (OSError, http.client.HTTPException):
                 if is_chat:  # the client hung up (its time-out, Ctrl-C) or the server failed
                     with counter.lock:
@@ -209,6 +218,8 @@ def start_proxy(upstream: str) -> tuple[str, _Counter, _ThreadingServer]:
             finally:
                 done.set()
                 conn.close()
+                if log is not None:
+                    log.with_suffix(".response.txt").write_bytes(bytes(kept) or b"(no answer)")
             if is_chat:
                 text = tail.decode("utf-8", "replace")
                 p = re.findall(r'"prompt_tokens"\s*:\s*(\d+)', text)
@@ -320,7 +331,8 @@ def check_goal(req: Request, python: str, cwd: Path, changed: list[str], status:
         except subprocess.TimeoutExpired:
             return False, "goal check timed out"
         if out.returncode != 0:
-            lines = [ln.strip() for ln in out.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln.strip() for ln in out.stderr.strip().splitlines()
+                     if ln.strip(" ^~")]  # not the caret lines under the failing expression
             last = lines[-1] if lines else "?"
             source = lines[-2] if len(lines) > 1 and not lines[-2].startswith("File ") else ""
             return False, (f"{last} at `{source}`" if source else last)[:160]
@@ -385,6 +397,9 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     if args.routing and "--routing" in flags:
         cmd += ["--routing", args.routing]
     counter.take()
+    if args.log_calls:
+        counter.log_dir = root / "calls"
+        counter.log_dir.mkdir()
     started = time.monotonic()
     out_path, err_path = root / "stdout.txt", root / "stderr.txt"
     with out_path.open("wb") as out_f, err_path.open("wb") as err_f:
@@ -407,6 +422,7 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     with contextlib.suppress(OSError):  # whatever the run's own subprocesses still hold
         os.killpg(proc.pid, signal.SIGKILL)
     usage = counter.take()
+    counter.log_dir = None
     res.model_calls, res.completion_tokens = usage["calls"], usage["completion_tokens"]
     res.http_errors, res.calls_cut = usage["http_errors"], usage["cut"]
     stdout = out_path.read_text(errors="replace")
@@ -430,6 +446,7 @@ def run_one(req: Request, args: argparse.Namespace, proxy_url: str, counter: _Co
     show = cli_json(args.codelab, ["sessions", "show", res.thread, "--json"], env) \
         if res.thread else None
     fill_from_session(res, show if isinstance(show, dict) else {}, events)
+    settle_status(res)
     # the project afterwards
     status_lines = _git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
     res.files_changed = sorted(ln[3:] for ln in status_lines if ln.strip())
@@ -472,6 +489,13 @@ def fill_from_session(res: Result, show: dict, events: list[dict]) -> None:
         res.plan_tasks = str(created.get("tasks", "-"))
         res.done = str(sum(ev.get("event") == "task_done" for ev in events))
         res.failed = str(sum(ev.get("event") == "task_failed" for ev in events))
+
+
+def settle_status(res: Result) -> None:
+    """A run stopped by Ctrl-C (the CLI's ``stopped`` event) has no final answer: its status
+    is "stopped", not the plan's state left in the session."""
+    if res.events.get("stopped") and not res.events.get("final"):
+        res.status = "stopped"
 
 
 def reason_of(res: Result, stderr: str) -> str:
@@ -591,6 +615,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="", help="title of the Markdown table")
     ap.add_argument("--out", default="", help="write the raw results (JSON lines) here")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy, home and output")
+    ap.add_argument("--log-calls", action="store_true",
+                    help="with --keep: each model call's request and reply in RUN/calls/")
     ap.add_argument("--workdir", default="", help="where the copies go (default: a temp dir)")
     ap.add_argument("--report", default="",
                     help="print the tables of a saved --out file instead of running anything")
@@ -599,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
         known = {f.name for f in dataclasses.fields(Result)}
         saved = [Result(**{k: v for k, v in json.loads(line).items() if k in known})
                  for line in Path(args.report).read_text().splitlines() if line.strip()]
+        for res in saved:
+            settle_status(res)
+            res.goal_reason = re.sub(r" at `[\^~ ]+`$", "", res.goal_reason)  # older runs
         print_text(saved)
         if args.markdown:
             print()
@@ -607,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.url:
         ap.error("--url is required (or --report FILE)")
+    if args.log_calls and not (args.keep or args.workdir):
+        ap.error("--log-calls needs --keep (or --workdir)")
     requests = list(REQUESTS)
     if args.only:
         wanted = {int(x) for x in args.only.split(",") if x.strip()}

@@ -180,6 +180,39 @@ def test_bad_edited_plan_answer_is_used_once_and_session_stays_resumable(monkeyp
 
 
 @pytest.mark.slow
+def test_ctrl_c_exits_at_once_while_a_planning_call_blocks_its_thread(tmp_path):
+    """The Architect's model call runs in a worker thread (a synchronous node): after Ctrl-C
+    the process must not wait for it (a slow local server's call lasts up to its time-out,
+    120 s, and is retried)."""
+    env = {**os.environ, "CODELAB_MODEL": "scripted:tests.blocking_plan_script:script",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
+                                         if p)}
+    assert codelab("agents", "update", "orchestrator", "-c", LLM_ROUTING, env=env).returncode == 0
+    out_path = tmp_path / "out.txt"
+    exe = str(Path(sys.executable).with_name("codelab"))
+    with out_path.open("w") as out_f:
+        proc = subprocess.Popen([exe, "run", "build", "-w", str(tmp_path), "--thread", "t-blk",
+                                 "--json"], cwd=ROOT, env=env, stdout=out_f,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while '"classified"' not in out_path.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # in the planning call now
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        try:
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert time.monotonic() - sent < 15
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert any(e["event"] == "stopped" for e in events(out_path.read_text()))
+    shown = codelab("sessions", "show", "t-blk", "--json", env=env)
+    assert json.loads(shown.stdout)["running"] is False  # released: resumable at once
+
+
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resume_from_another_directory_finishes(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CODELAB_MODEL": "scripted:tests.slow_script:script"}
     assert codelab("agents", "update", "orchestrator", "-c", LLM_ROUTING, env=env).returncode == 0

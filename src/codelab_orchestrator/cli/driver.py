@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ from .render import Progress
 
 HARD_STOP_S = 3.0
 STOP_REASON = "stopped by the user (Ctrl-C)"
+# Set by the first Ctrl-C (a real SIGINT): the process then exits as soon as the run is
+# saved, without waiting for worker threads (see run._exit_once_stopped).
+CTRL_C = threading.Event()
 
 
 @contextlib.contextmanager
@@ -54,6 +58,7 @@ def stop_on_ctrl_c(control: RunControl, console: Console) -> Iterator[None]:
             console.print("\n[red]quit.[/red]")
             sys.stdout.flush()
             os._exit(EXIT_INTERRUPTED)
+        CTRL_C.set()
         control.request_drain(STOP_REASON)
         console.print("\n[yellow]stopping...[/yellow] (Ctrl-C again to quit at once)")
         if task is not None:

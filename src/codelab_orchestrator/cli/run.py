@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,6 +16,7 @@ from rich.markup import escape
 from ..context import Context
 from . import approval
 from .common import (
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_WAITING,
     JsonOption,
@@ -183,8 +187,25 @@ def preflight(context: Context) -> None:
 def _session(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
              answer: str | None = None, *, wait: bool = False, verbose: bool = False) -> int:
     """Run (``payload``) or continue (None) one session; returns the exit code."""
-    return asyncio.run(_asession(thread_id, context, payload, as_json, yes, answer, wait,
-                                 verbose))
+    return asyncio.run(_exit_once_stopped(_asession(thread_id, context, payload, as_json, yes,
+                                                    answer, wait, verbose)))
+
+
+async def _exit_once_stopped(session: Coroutine[Any, Any, int]) -> int:
+    """``session``'s exit code; after a Ctrl-C, the process exits as soon as it is saved.
+
+    By then the checkpoints are written, the checkpointer closed and the session released,
+    but a model call of a node that runs in a worker thread (classify, architect_plan) may
+    still block there: ``asyncio.run`` and the interpreter would wait for it, up to its HTTP
+    time-out and retries (minutes on a slow local server) after "stopped." was printed."""
+    from .driver import CTRL_C  # noqa: PLC0415 - keep `codelab --help` fast
+
+    code = await session
+    if code == EXIT_INTERRUPTED and CTRL_C.is_set():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 async def _asession(thread_id: str, context: Context, payload: Any, as_json: bool, yes: bool,
