@@ -198,3 +198,20 @@ def test_an_answer_must_address_what_the_request_names(tmp_path):
         addressed("какие функции есть в text.py?",
                   "The task is to find all functions that have a list_files argument.",
                   str(tmp_path))
+
+
+def test_debug_taking_over_a_question_need_not_change_files(orchestrate):
+    """An ask task that failed its check is taken over by Debug with the failed task's
+    checks, not an atomic coder's: a question's answer changes no file."""
+    answers = {"t1": "Nothing useful."}
+
+    def task(request):
+        return answers.get(task_id_of(request), "text.py defines word_count.")
+
+    orchestrate.use(Script(classification={"agent": "ask", "is_atomic": True,
+                                           "confidence": "high"}, task=task),
+                    max_task_attempts=1)
+    out = orchestrate.send("which functions are in text.py?")
+    tasks = {t.id: t for t in out["plan"].tasks}
+    assert tasks["t1"].status == "failed" and "does not address" in tasks["t1"].error
+    assert tasks["t1-debug1"].status == "done" and out["final"].status == "completed"

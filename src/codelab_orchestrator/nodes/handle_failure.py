@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from ..checks import DEFAULT_CHECK_ROLES
 from ..context import Context
 from ..events import emit
 from ..planning import dependents_of
@@ -74,7 +75,10 @@ def _debug_task(plan: Plan, failed: Task) -> Task:
         id=f"{failed.id}-debug{n}", agent="debug", dependencies=list(failed.dependencies),
         origin=f"debug:{failed.id}",
         # the same definition of done: taking a task over does not make it easier to finish
-        expected=list(failed.expected), check=failed.check, atomic=failed.atomic,
+        # (an atomic request's "must change something" only where the failed task had it: Debug
+        # taking over a question does not have to edit files)
+        expected=list(failed.expected), check=failed.check,
+        atomic=failed.atomic and failed.agent in DEFAULT_CHECK_ROLES,
         description=DEBUG_TASK.format(task_id=failed.id, agent=failed.agent,
                                       description=failed.description,
                                       attempts=failed.attempts, error=failed.error),
