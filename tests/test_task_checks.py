@@ -215,3 +215,17 @@ def test_debug_taking_over_a_question_need_not_change_files(orchestrate):
     tasks = {t.id: t for t in out["plan"].tasks}
     assert tasks["t1"].status == "failed" and "does not address" in tasks["t1"].error
     assert tasks["t1-debug1"].status == "done" and out["final"].status == "completed"
+    assert tasks["t1-debug1"].verified == [
+        "an answer was given (27 characters), about text, text.py"]
+
+
+def test_debug_echoing_the_error_is_not_an_answer_to_the_question(orchestrate):
+    """Seen with Qwen2.5-Coder-0.5B: Debug, handed a failed question, answered with the
+    error text it was given. It is held to the question's check: not an answer."""
+    orchestrate.use(Script(classification={"agent": "ask", "is_atomic": True,
+                                           "confidence": "high"},
+                           task=lambda r: "EmptyAnswerError: the model returned an empty answer"),
+                    max_task_attempts=1)
+    out = orchestrate.send("which functions are in text.py?")
+    assert out["final"].status == "failed"
+    assert all(t.status == "failed" for t in out["plan"].tasks)

@@ -73,7 +73,7 @@ class TaskChecks:
 
 def checks_for(task: Task, agent: AgentRecord, writing: bool, test_command: str | None) -> TaskChecks:
     """Checks from the plan (``expected``, ``check``) and the defaults of an atomic request."""
-    if not writing:
+    if not writing or task.must_answer:  # a question, even when an agent that writes has it
         return TaskChecks(writing=False, request=task.description)
     default = task.atomic and agent.role.value in DEFAULT_CHECK_ROLES
     return TaskChecks(writing=True, expected=tuple(task.expected),

@@ -87,6 +87,8 @@ class Task(BaseModel):
     record: dict[str, Any] = Field(default_factory=dict, description="What the agent did.")
     atomic: bool = Field(default=False, description="The whole request as one task (no plan): "
                                                      "it gets the default checks.")
+    must_answer: bool = Field(default=False, description="A question taken over by another agent: "
+                                                         "done when it is answered.")
     verified: list[str] = Field(default_factory=list,
                                 description="The checks the last attempt passed (how it is known done).")
     unverified: list[str] = Field(default_factory=list,

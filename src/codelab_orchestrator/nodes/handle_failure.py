@@ -62,6 +62,9 @@ def handle_failure(state: State, runtime: Runtime[Context]) -> dict:
     return {"plan": plan.with_tasks([gave_up], notes=notes)}
 
 
+READ_ONLY_ROLES = frozenset({"ask", "architect"})  # their tasks are questions: answered, not edited
+
+
 def _is_debug_handover(task: Task) -> bool:
     return (task.origin or "").startswith("debug:")
 
@@ -79,6 +82,7 @@ def _debug_task(plan: Plan, failed: Task) -> Task:
         # taking over a question does not have to edit files)
         expected=list(failed.expected), check=failed.check,
         atomic=failed.atomic and failed.agent in DEFAULT_CHECK_ROLES,
+        must_answer=failed.must_answer or failed.agent in READ_ONLY_ROLES,
         description=DEBUG_TASK.format(task_id=failed.id, agent=failed.agent,
                                       description=failed.description,
                                       attempts=failed.attempts, error=failed.error),
