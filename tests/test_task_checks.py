@@ -194,6 +194,11 @@ def test_an_answer_must_address_what_the_request_names(tmp_path):
     assert addressed("what does `parse_args` do?", "parse_args reads argv", str(tmp_path)) \
         == "parse_args"
     assert addressed("explain the architecture", "anything at all", str(tmp_path)) is None
+    error = ("CheckFailedError: check failed: the answer does not address the request: it "
+             "mentions none of text.py nor what they define.")
+    with pytest.raises(CheckFailedError, match="only repeats the task"):  # Qwen's Debug did
+        addressed(f"Task t1 failed: {error}\nOriginal task: which functions are in text.py?",
+                  error, str(tmp_path))
     with pytest.raises(CheckFailedError, match="mentions none of text.py"):
         addressed("какие функции есть в text.py?",
                   "The task is to find all functions that have a list_files argument.",

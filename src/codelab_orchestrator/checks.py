@@ -243,6 +243,11 @@ def addressed(request: str, answer: str, directory: str) -> str | None:
     """What of the request the answer names; :class:`CheckFailedError` if the request names
     files or code and the answer mentions none of them, nor anything the named files define
     (a small model's answer about something else). None when the request names nothing."""
+    own = _own_words(answer, request)
+    if not own.strip():
+        raise CheckFailedError("check failed: the answer only repeats the task (or the error it "
+                               "was given); answer the question itself")
+    answer = own
     files = _FILE.findall(request)
     names = {*files, *_QUOTED.findall(request)}
     if not names:
@@ -258,6 +263,15 @@ def addressed(request: str, answer: str, directory: str) -> str | None:
             f"{', '.join(sorted(names))} nor what they define. Read the files and answer "
             "about them.")
     return ", ".join(found[:5])
+
+
+def _own_words(answer: str, request: str) -> str:
+    """The answer without the lines it copied from the request (a small model handed a failed
+    task echoes the error it was given, file names and all)."""
+    flat = " ".join(request.split())
+    kept = [line for line in answer.splitlines()
+            if len(" ".join(line.split())) < 12 or " ".join(line.split()) not in flat]
+    return "\n".join(kept)
 
 
 def _defined_in(root: Path, name: str) -> set[str]:
