@@ -380,14 +380,14 @@ def test_a_nodes_own_model_call_shows_before_the_plan(monkeypatch):
     shown on the line that waits for the plan."""
     from rich.console import Console
 
-    from codelab_orchestrator.agents import replies
+    from codelab_orchestrator.agents import progress
     from codelab_orchestrator.cli.render import Progress
 
     seen: list[dict] = []
-    monkeypatch.setattr(replies, "emit", lambda event, **data: seen.append({"event": event, **data}))
+    monkeypatch.setattr(progress, "emit", lambda event, **data: seen.append({"event": event, **data}))
 
     async def call() -> None:
-        async with replies.model_call_progress(every=0.2, phase="classify"):
+        async with progress.model_call_progress(every=0.2, phase="classify"):
             await asyncio.sleep(0.5)
 
     asyncio.run(call())
@@ -400,7 +400,7 @@ def test_a_nodes_own_model_call_shows_before_the_plan(monkeypatch):
 
 
 def test_a_loop_is_kept_once_whatever_its_length():
-    from codelab_orchestrator.agents.replies import _TokenCounter, repeating
+    from codelab_orchestrator.agents.progress import _TokenCounter, repeating
 
     counter = _TokenCounter()
     counter.text = ["Intro. " + "The task is to find all functions. " * 30]

@@ -41,12 +41,8 @@ from ..tools import tools_for
 from . import tracing
 from .budget import BudgetGuard
 from .middleware import ActivityEvents, LeaseFence, ModelCallLimit, RedactSecrets, ToolOutputCap
-from .replies import (
-    ContinueCutReplies,
-    LargeReplyArtifacts,
-    ReplyProgress,
-    StreamedReplyCheck,
-)
+from .progress import ReplyProgress
+from .replies import ContinueCutReplies, LargeReplyArtifacts, StreamedReplyCheck
 from .text_tool_calls import TextToolCallMiddleware
 
 # Old tool results are cleared (the latest few kept) once a conversation passes this
