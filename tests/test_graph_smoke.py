@@ -5,7 +5,7 @@ def test_atomic_request_runs_one_task(orchestrate):
     orchestrate.use(Script(task=writing()))
     out = orchestrate.send("fix the typo in README")
     assert out["final"].status == "completed"
-    assert out["final"].text.startswith("result of t1\n\nVerified:\n  t1 (coder): files changed: t1.txt")
+    assert out["final"].text.startswith("result of t1\n\nVerified:\n- t1 (coder): files changed: t1.txt")
     assert out["plan"].tasks[0].verified == ["files changed: t1.txt"]
     assert out["plan"].tasks[0].usage["total_tokens"] > 0
     assert orchestrate.names()[:2] == ["classified", "plan_created"]

@@ -55,6 +55,6 @@ def checks_section(tasks: list[Task]) -> str:
         if task.status != "done":
             continue
         passed = "; ".join(task.verified) or "no checks (the agent's word only)"
-        lines.append(f"  {task.id} ({task.agent}): {passed}")
-        lines.extend(f"  {task.id}: not verified: {why}" for why in task.unverified)
+        lines.append(f"- {task.id} ({task.agent}): {passed}")  # a Markdown list: the CLI renders it
+        lines.extend(f"- {task.id}: not verified: {why}" for why in task.unverified)
     return ("\n\nVerified:\n" + "\n".join(lines)) if lines else ""
