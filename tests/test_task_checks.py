@@ -199,6 +199,8 @@ def test_an_answer_must_address_what_the_request_names(tmp_path):
     with pytest.raises(CheckFailedError, match="only repeats the task"):  # Qwen's Debug did
         addressed(f"Task t1 failed: {error}\nOriginal task: which functions are in text.py?",
                   error, str(tmp_path))
+    with pytest.raises(CheckFailedError, match="only repeats the task"):  # ... or its retry's
+        addressed("which functions are in text.py?", error, str(tmp_path), given=error)
     with pytest.raises(CheckFailedError, match="mentions none of text.py"):
         addressed("какие функции есть в text.py?",
                   "The task is to find all functions that have a list_files argument.",
@@ -234,3 +236,22 @@ def test_debug_echoing_the_error_is_not_an_answer_to_the_question(orchestrate):
     out = orchestrate.send("which functions are in text.py?")
     assert out["final"].status == "failed"
     assert all(t.status == "failed" for t in out["plan"].tasks)
+
+
+def test_a_retry_echoing_its_previous_error_is_not_an_answer(orchestrate):
+    """Seen with Qwen2.5-Coder-0.5B: the retry answered with the check error its prompt
+    carried, which names the file asked about."""
+    import re
+
+    def task(request):
+        found = re.search(r"previous attempt at this task failed:\n(.*)\n", request.prompt)
+        return found.group(1) if found else "Nothing useful."
+
+    orchestrate.use(Script(classification={"agent": "ask", "is_atomic": True,
+                                           "confidence": "high"}, task=task),
+                    max_task_attempts=2)
+    orchestrate.agent("debug", status="disabled")
+    out = orchestrate.send("which functions are in text.py?")
+    task1 = out["plan"].tasks[0]
+    assert out["final"].status == "failed" and task1.attempts == 2
+    assert "only repeats the task" in task1.error

@@ -155,12 +155,14 @@ def worse(before: dict, after: TestRun) -> str | None:
 
 
 async def verify(checks: TaskChecks, *, result: str, directory: str, changed: list[str],
-                 baseline: dict | None, policy: str) -> CheckReport:
-    """Run ``checks`` on a finished attempt; :class:`CheckFailedError` on the first that fails."""
+                 baseline: dict | None, policy: str, given: str = "") -> CheckReport:
+    """Run ``checks`` on a finished attempt; :class:`CheckFailedError` on the first that fails.
+    ``given``: other text the attempt was handed (its previous attempt's error), which an
+    answer may not pass off as its own."""
     report = CheckReport()
     if not checks.writing:
         _check_answer(result)
-        named = addressed(checks.request, result, directory)
+        named = addressed(checks.request, result, directory, given)
         report.passed.append(f"an answer was given ({len(result)} characters)"
                              + (f", about {named}" if named else ""))
         return report
@@ -239,11 +241,11 @@ _QUOTED = re.compile(r"`([^`\n]{2,80})`")
 _DEFINED = re.compile(r"^\s*(?:async\s+)?(?:def|class|function|func|fn)\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
-def addressed(request: str, answer: str, directory: str) -> str | None:
+def addressed(request: str, answer: str, directory: str, given: str = "") -> str | None:
     """What of the request the answer names; :class:`CheckFailedError` if the request names
     files or code and the answer mentions none of them, nor anything the named files define
     (a small model's answer about something else). None when the request names nothing."""
-    own = _own_words(answer, request)
+    own = _own_words(answer, f"{request}\n{given}")
     if not own.strip():
         raise CheckFailedError("check failed: the answer only repeats the task (or the error it "
                                "was given); answer the question itself")

@@ -208,7 +208,8 @@ async def _work(attempt: Attempt, plan: Plan, space: PlanSpace, saver: Any,
                 await fencing.check()
                 changed = await spaces.commit(space, task, attempt.agent.name, outcome.result)
             report = await verify(wanted, result=outcome.result, directory=directory,
-                                  changed=changed, policy=policy, baseline=baseline)
+                                  changed=changed, policy=policy, baseline=baseline,
+                                  given=attempt.previous_error or "")
             if writing:
                 await spaces.merge(space, task)
             return replace(outcome, verified=report.passed, unverified=report.skipped)
