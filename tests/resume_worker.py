@@ -8,6 +8,7 @@ Every task run is appended to LOG, so the test sees what ran twice.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -32,7 +33,11 @@ def main(phase: str, thread: str, log_path: str) -> None:
                    plans=[plan(("a", "coder"), ("b", "coder", ["a"]), ("slow", "coder", ["b"]),
                                ("after", "ask", ["slow"]))],
                    task=run_task))
-    context = Context(user_id="crash", project_id="p")
+    # A workspace of the test's own, beside its log: not the repository the tests run from
+    # (the plan's worktrees would be registered in its .git).
+    workspace = os.path.join(os.path.dirname(os.path.abspath(log_path)), "ws")
+    os.makedirs(workspace, exist_ok=True)
+    context = Context(user_id="crash", project_id="p", workspace=workspace)
     repo = AgentRepository()
     repo.project_agents("crash", "p")
     repo.update("crash", "p", "orchestrator", config={"routing_strategy": "llm"})
